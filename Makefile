@@ -1,0 +1,32 @@
+# The two commands of the README: `make run` and `make test`. Each creates or updates .venv by itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint policy bench schema
+
+$(BIN)/activate:
+	$(PYTHON) -c 'import sys; sys.exit("rbac-api needs Python 3.11 or newer; set PYTHON=python3.11") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## Start the service on its embedded defaults (SQLite under ./var, generated dev secret, a first admin).
+run: $(VENV)/.installed
+	$(BIN)/rbac-api serve --host $(HOST) --port $(PORT)
+
+## Lint, type-check, validate the shipped policy and run the whole test suite.
+test: $(VENV)/.installed
+	$(BIN)/ruff check rbac_api tests bench
+	$(BIN)/ruff format --check rbac_api tests bench
+	$(BIN)/mypy
+	$(BIN)/rbac-api policy check policies
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+schema: $(VENV)/.installed
+	$(BIN)/rbac-api schema export
