@@ -1,0 +1,99 @@
+"""The app factory: everything is built from the `Settings` passed in, once, and kept on `app.state.rbac`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from rbac_api.authentication import Authenticator, UserStateCache
+from rbac_api.bootstrap import ensure_first_admin
+from rbac_api.passwords import PasswordHasher
+from rbac_api.policy import PolicyEngine, load_policy
+from rbac_api.rest import documents, system, token, users
+from rbac_api.rest.errors import install_error_handlers
+from rbac_api.runtime import Rbac
+from rbac_api.settings import Settings
+from rbac_api.store.database import create_tables, make_engine
+from rbac_api.store.documents import DocumentStore
+from rbac_api.store.users import UserStore
+from rbac_api.tokens import TokenCodec
+
+
+def build_runtime(settings: Settings) -> Rbac:
+    """The security core without any web framework: also used by the CLI."""
+    engine = PolicyEngine(load_policy(settings.policy_dir))
+    db = make_engine(settings.database_url)
+    create_tables(db)
+    user_store = UserStore(db)
+    codec = TokenCodec(
+        key=settings.signing_key(),
+        algorithm=settings.algorithm,
+        issuer=settings.issuer,
+        audience=settings.audience,
+        lifetime_seconds=settings.access_token_minutes * 60,
+        leeway=settings.leeway_seconds,
+    )
+    states = UserStateCache(user_store.state, ttl=settings.user_cache_seconds)
+    return Rbac(
+        settings=settings,
+        db=db,
+        codec=codec,
+        engine=engine,
+        hasher=PasswordHasher(settings.bcrypt_rounds),
+        users=user_store,
+        documents=DocumentStore(db),
+        user_states=states,
+        authenticator=Authenticator(
+            codec=codec, engine=engine, users=states, cache_size=settings.token_cache_size
+        ),
+    )
+
+
+def create_app(settings: Settings, *, routers: Iterable[APIRouter] = ()) -> FastAPI:
+    """Build the service. `routers` are an application's own routes, protected with the same dependencies.
+
+    Raises `ConfigError` (one line naming the fix) or `PolicyError` (every problem as `file:line: message`)
+    instead of starting with a bad configuration.
+    """
+    rbac = build_runtime(settings)
+    first_admin = ensure_first_admin(rbac)
+    if first_admin is not None and first_admin.generated_password is not None:
+        # Printed, not logged: log pipelines keep what they see.
+        print(
+            f"rbac-api: created user {first_admin.username!r} with one-time password "
+            f"{first_admin.generated_password}  (change it with PATCH /users/me)",
+            file=sys.stderr,
+        )
+    production = settings.env == "production"
+    app = FastAPI(
+        title="rbac-api",
+        version="0.1.0",
+        description="Role- and scope-based authorization service",
+        docs_url=None if production else "/docs",
+        redoc_url=None,
+    )
+    app.state.rbac = rbac
+    install_error_handlers(app)
+    for router in (token.router, users.router, system.router, documents.router, *routers):
+        app.include_router(router)
+    _publish_scopes_in_openapi(app, rbac)
+    return app
+
+
+def _publish_scopes_in_openapi(app: FastAPI, rbac: Rbac) -> None:
+    """The OAuth2 scheme's scopes and descriptions come from the policy catalogue in force."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = build()
+        schemes = document.get("components", {}).get("securitySchemes", {})
+        for scheme in schemes.values():
+            flow = scheme.get("flows", {}).get("password")
+            if flow is not None:
+                flow["scopes"] = {n: s.description for n, s in rbac.engine.policy.scopes.items()}
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,75 @@
+"""Domain errors. Domain code raises these; the REST handlers and the GraphQL formatter translate them once."""
+
+from __future__ import annotations
+
+
+class RbacError(Exception):
+    """Base of every error this package raises on purpose. `code` is stable for clients."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAuthenticated(RbacError):
+    """No credentials, or credentials that do not hold (401 / UNAUTHENTICATED).
+
+    `token_sent` decides the RFC 6750 challenge: `Bearer` alone when no token came, `error="invalid_token"`
+    when one did. Deliberately one message for forged, expired, revoked tokens and unknown or disabled
+    users, so no answer tells an attacker whether an account exists.
+    """
+
+    code = "UNAUTHENTICATED"
+
+    def __init__(self, message: str = "Not authenticated", *, token_sent: bool = False) -> None:
+        super().__init__(message)
+        self.token_sent = token_sent
+
+
+INVALID_TOKEN_MESSAGE = "Invalid or expired token; log in again to get a new one"
+
+
+class PermissionDenied(RbacError):
+    """Authenticated, but missing scopes (403 / FORBIDDEN)."""
+
+    code = "FORBIDDEN"
+
+    def __init__(self, required: frozenset[str], missing: frozenset[str], message: str | None = None) -> None:
+        self.required = required
+        self.missing = missing
+        super().__init__(message or f"Missing scopes: {' '.join(sorted(missing))}")
+
+
+class BadCredentials(RbacError):
+    """Wrong user name or password: one message for both, so it does not reveal which."""
+
+    code = "BAD_CREDENTIALS"
+
+    def __init__(self) -> None:
+        super().__init__("Incorrect username or password")
+
+
+class InvalidScope(RbacError):
+    """A requested scope is malformed or not in the catalogue."""
+
+    code = "BAD_USER_INPUT"
+
+
+class NotFound(RbacError):
+    code = "NOT_FOUND"
+
+
+class Conflict(RbacError):
+    code = "CONFLICT"
+
+
+class InvalidInput(RbacError):
+    """Input that passed the schema but breaks a rule (a reserved name, a role that does not exist...)."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

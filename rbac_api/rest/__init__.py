@@ -1,0 +1,1 @@
+"""REST transport: thin FastAPI adapters over the security core."""

@@ -1,0 +1,130 @@
+"""Request and response bodies of the REST API (snake_case JSON, see the contract in the README)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from rbac_api.passwords import password_problem
+from rbac_api.store.users import UserRecord
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _valid_password(value: str) -> str:
+    problem = password_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _valid_email(value: str | None) -> str | None:
+    if value is not None and not _EMAIL.fullmatch(value):
+        raise ValueError("email must look like name@example.org")
+    return value
+
+
+Password = Annotated[str, AfterValidator(_valid_password)]
+Email = Annotated[str | None, Field(max_length=254), AfterValidator(_valid_email)]
+FullName = Annotated[str | None, Field(max_length=200)]
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused: sign-up cannot smuggle `disabled` or `token_version` in (mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserCreate(Strict):
+    username: str = Field(min_length=1, max_length=256)
+    password: Password
+    email: Email = None
+    full_name: FullName = None
+    roles: list[str] | None = None
+
+
+class UserUpdate(Strict):
+    email: Email = None
+    full_name: FullName = None
+    disabled: bool | None = None
+
+
+class ProfileUpdate(Strict):
+    email: Email = None
+    full_name: FullName = None
+    password: Password | None = None
+    old_password: str | None = Field(default=None, max_length=1024)
+
+    @model_validator(mode="after")
+    def _password_pair(self) -> ProfileUpdate:
+        if (self.password is None) != (self.old_password is None):
+            raise ValueError("to change the password send both `password` and `old_password`")
+        return self
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    email: str | None
+    full_name: str | None
+    disabled: bool
+    roles: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: UserRecord) -> UserOut:
+        return cls(
+            id=record.id,
+            username=record.username,
+            email=record.email,
+            full_name=record.full_name,
+            disabled=record.disabled,
+            roles=list(record.roles),
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+        )
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    next_cursor: str | None
+
+
+class RoleOut(BaseModel):
+    name: str
+    description: str
+    scopes: list[str]
+    effective_scopes: list[str]
+    inherits: list[str]
+
+
+class PolicyOut(BaseModel):
+    version: str
+    loaded_at: datetime
+    files: list[str]
+    scopes: dict[str, str]
+    default_role: str
+
+
+class DocumentCreate(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(default="", max_length=100_000)
+
+
+class DocumentOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    owner_id: int | None
+    created_at: datetime
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    scope: str

@@ -1,0 +1,50 @@
+"""Roles, the policy in force, and health."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Security
+
+from rbac_api.principal import Principal
+from rbac_api.rest.deps import RbacDep, current_principal
+from rbac_api.rest.errors import AUTH_RESPONSES
+from rbac_api.rest.schemas import PolicyOut, RoleOut
+
+router = APIRouter(tags=["policy"])
+
+RolesReader = Annotated[Principal, Security(current_principal, scopes=["roles:read"])]
+PolicyReader = Annotated[Principal, Security(current_principal, scopes=["policy:read"])]
+
+
+@router.get("/roles", response_model=list[RoleOut], responses=AUTH_RESPONSES)
+async def list_roles(rbac: RbacDep, _principal: RolesReader) -> list[RoleOut]:
+    return [
+        RoleOut(
+            name=role.name,
+            description=role.description,
+            scopes=sorted(role.scopes),
+            effective_scopes=sorted(role.effective_scopes),
+            inherits=list(role.inherits),
+        )
+        for role in rbac.engine.policy.roles.values()
+    ]
+
+
+@router.get("/policy", response_model=PolicyOut, responses=AUTH_RESPONSES)
+async def read_policy(rbac: RbacDep, _principal: PolicyReader) -> PolicyOut:
+    policy = rbac.engine.policy
+    return PolicyOut(
+        version=policy.version,
+        loaded_at=policy.loaded_at,
+        files=list(policy.files),
+        scopes={name: scope.description for name, scope in policy.scopes.items()},
+        default_role=policy.default_role,
+    )
+
+
+@router.get("/health")
+async def health(rbac: RbacDep) -> dict[str, Any]:
+    """Readiness, and the policy version this process enforces. Public: it reveals no user data."""
+    policy = rbac.engine.policy
+    return {"status": "ok", "policy": {"version": policy.version, "loaded_at": policy.loaded_at.isoformat()}}

@@ -1,0 +1,49 @@
+"""The objects a running service shares, built once by `create_app` and kept on `app.state.rbac`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from sqlalchemy import Engine
+
+from rbac_api.audit import log_denial
+from rbac_api.authentication import Authenticator, UserStateCache
+from rbac_api.errors import PermissionDenied
+from rbac_api.passwords import PasswordHasher
+from rbac_api.policy.engine import Decision, PolicyEngine
+from rbac_api.principal import Principal
+from rbac_api.settings import Settings
+from rbac_api.store.documents import DocumentStore
+from rbac_api.store.users import UserStore
+from rbac_api.tokens import TokenCodec
+
+
+@dataclass(frozen=True, slots=True)
+class Rbac:
+    settings: Settings
+    db: Engine
+    codec: TokenCodec
+    engine: PolicyEngine
+    hasher: PasswordHasher
+    users: UserStore
+    documents: DocumentStore
+    user_states: UserStateCache
+    authenticator: Authenticator
+
+    def require(self, principal: Principal, required: frozenset[str], *, target: str) -> Decision:
+        """Raise `PermissionDenied` (and log it) unless `principal` holds every scope in `required`."""
+        decision = self.engine.check(principal, required)
+        if not decision.allowed:
+            log_denial(
+                principal,
+                required=required,
+                missing=decision.missing,
+                target=target,
+                policy_version=self.engine.policy.version,
+            )
+            raise PermissionDenied(required, decision.missing)
+        return decision
+
+    def user_changed(self, user_id: int) -> None:
+        """Apply a change to a user (disable, delete, roles, password) to this instance's caches at once."""
+        self.user_states.invalidate(user_id)
+

@@ -1,0 +1,94 @@
+"""Service configuration: one object, read from `RBAC_*` environment variables when constructed."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Every generated development secret starts with this, so production can recognise and refuse one.
+DEV_SECRET_PREFIX = "rbac-dev-"
+#: Placeholder secrets copied from examples; refused in production like a missing one.
+KNOWN_PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "dev"})
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(Exception):
+    """A setting that stops the service from starting; the message is one line that names the fix."""
+
+
+class Settings(BaseSettings):
+    """All settings of the service. Construct one and pass it to `create_app`; nothing reads the
+    environment at import time.
+
+    Insecure defaults: `env="development"` generates a signing secret into `secret_file` and accepts it;
+    production refuses to start without a real `RBAC_SECRET_KEY`.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="RBAC_", extra="ignore", frozen=True)
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./var/rbac.db"
+    secret_key: SecretStr | None = None
+    #: Where a development secret is generated once (mode 0600) when `secret_key` is not set.
+    secret_file: Path = Path("var/dev-secret")
+    algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    issuer: str = "rbac-api"
+    audience: str = "rbac-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    bcrypt_rounds: int = Field(default=12, ge=4, le=31)
+    policy_dir: Path = Path("policies")
+    allow_signup: bool = False
+    admin_password: SecretStr | None = None
+    #: Staleness bound: how long another instance's change to a user (disable, delete, role removal,
+    #: password change) may take to reach this instance. The instance making a change sees it at once.
+    user_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    #: Verified tokens kept so a repeated token skips signature checks; entries never outlive `exp`.
+    token_cache_size: int = Field(default=10_000, ge=0, le=1_000_000)
+    #: Clock skew tolerated on `exp`, `nbf` and `iat`.
+    leeway_seconds: int = Field(default=5, ge=0, le=30)
+
+    def signing_key(self) -> bytes:
+        """The HMAC key, or a `ConfigError` saying how to provide one.
+
+        In development a missing key is generated once into `secret_file` (mode 0600) and reused.
+        """
+        if self.secret_key is not None:
+            key = self.secret_key.get_secret_value()
+            self._refuse_weak_in_production(key)
+            return key.encode()
+        if self.env == "production":
+            raise ConfigError(
+                "RBAC_SECRET_KEY is required in production; set it to at least 32 random bytes, "
+                'e.g. python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return _read_or_create_dev_secret(self.secret_file).encode()
+
+    def _refuse_weak_in_production(self, key: str) -> None:
+        if self.env != "production":
+            return
+        if key.startswith(DEV_SECRET_PREFIX) or key.lower() in KNOWN_PLACEHOLDER_SECRETS:
+            raise ConfigError("RBAC_SECRET_KEY is a development default; set a fresh random secret in production")
+        if len(key.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"RBAC_SECRET_KEY is {len(key.encode())} bytes; production needs at least {MIN_SECRET_BYTES}"
+            )
+
+
+def _read_or_create_dev_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = DEV_SECRET_PREFIX + secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once must not both write; the loser reads the winner's secret.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret

@@ -1,0 +1,1 @@
+"""Identity store: SQLModel tables and the services over them."""

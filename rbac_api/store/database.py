@@ -1,0 +1,35 @@
+"""Database engine set-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel, create_engine
+
+from rbac_api.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; for SQLite, creates the file's directory and turns on foreign keys and WAL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def create_tables(engine: Engine) -> None:
+    SQLModel.metadata.create_all(engine)

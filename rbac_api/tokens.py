@@ -1,0 +1,122 @@
+"""Access tokens: issued and verified in this one module, with pinned algorithms and every claim required."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import jwt
+
+from rbac_api.errors import INVALID_TOKEN_MESSAGE, NotAuthenticated
+
+log = logging.getLogger("rbac_api.tokens")
+
+TOKEN_TYPE = "at+jwt"  # RFC 9068: an access token cannot be replayed where an ID token is expected.
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "scope", "roles", "ver")
+#: Longer bearer values are refused before any parsing: no legitimate token of ours comes near it.
+MAX_TOKEN_LENGTH = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """The verified content of an access token."""
+
+    subject: str
+    token_id: str
+    scopes: frozenset[str]
+    roles: tuple[str, ...]
+    version: int
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    expires_in: int
+    scopes: tuple[str, ...]
+
+
+class TokenCodec:
+    """Encodes and decodes access tokens for one key, algorithm, issuer and audience.
+
+    The algorithm list is bound to the key (never read from the token header), and `iss`/`aud` are compared
+    exactly, so a token for another service or signed another way does not pass.
+    """
+
+    def __init__(
+        self, *, key: bytes, algorithm: str, issuer: str, audience: str, lifetime_seconds: int, leeway: int
+    ) -> None:
+        self._key = key
+        self._algorithm = algorithm
+        self._algorithms = [algorithm]
+        self._issuer = issuer
+        self._audience = audience
+        self._lifetime = lifetime_seconds
+        self._leeway = leeway
+        self._jwt = jwt.PyJWT()
+        self._options: jwt.types.Options = {"require": list(REQUIRED_CLAIMS), "strict_aud": True}
+
+    @property
+    def leeway(self) -> int:
+        return self._leeway
+
+    def issue(self, *, subject: str, scopes: Iterable[str], roles: Iterable[str], version: int) -> IssuedToken:
+        now = int(time.time())
+        granted = tuple(sorted(scopes))
+        claims = {
+            "iss": self._issuer,
+            "aud": self._audience,
+            "sub": subject,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self._lifetime,
+            "jti": uuid.uuid4().hex,
+            "scope": " ".join(granted),
+            "roles": sorted(roles),
+            "ver": version,
+        }
+        token = jwt.encode(claims, self._key, algorithm=self._algorithm, headers={"typ": TOKEN_TYPE})
+        return IssuedToken(token=token, expires_in=self._lifetime, scopes=granted)
+
+    def decode(self, token: str) -> AccessClaims:
+        """Verify signature and every claim; raise `NotAuthenticated(token_sent=True)` on any failure."""
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise _invalid("token too long")
+        try:
+            decoded = self._jwt.decode_complete(
+                token,
+                self._key,
+                algorithms=self._algorithms,
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options=self._options,
+            )
+        except jwt.InvalidTokenError as exc:
+            raise _invalid(type(exc).__name__) from None
+        if decoded["header"].get("typ") != TOKEN_TYPE:
+            raise _invalid("wrong typ header")
+        return _claims_from(decoded["payload"])
+
+
+def _claims_from(payload: dict[str, object]) -> AccessClaims:
+    sub, jti, scope, roles, ver, exp = (payload[k] for k in ("sub", "jti", "scope", "roles", "ver", "exp"))
+    if not (isinstance(sub, str) and sub and isinstance(jti, str) and jti and isinstance(scope, str)):
+        raise _invalid("malformed sub, jti or scope claim")
+    if not (isinstance(roles, list) and all(isinstance(r, str) for r in roles)):
+        raise _invalid("malformed roles claim")
+    if not (type(ver) is int and type(exp) is int):
+        raise _invalid("malformed ver or exp claim")
+    scopes = frozenset(scope.split(" ")) if scope else frozenset()
+    return AccessClaims(
+        subject=sub, token_id=jti, scopes=scopes, roles=tuple(roles), version=ver, expires_at=exp
+    )
+
+
+def _invalid(reason: str) -> NotAuthenticated:
+    # The reason goes to the debug log only: clients get one message for every failure.
+    log.debug("token rejected: %s", reason)
+    return NotAuthenticated(INVALID_TOKEN_MESSAGE, token_sent=True)
