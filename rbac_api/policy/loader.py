@@ -1,33 +1,65 @@
-"""Placeholder replaced by the policy-loader branch; defines the interface the rest of the package uses."""
+"""Policy directory in, every problem or a compiled `Policy` out.
+
+`policy check` and the service both come through here, so the service loads exactly what the check accepts.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
+from rbac_api.policy.compiler import compile_policy
+from rbac_api.policy.entries import read_entries
 from rbac_api.policy.model import Location, Policy
+from rbac_api.policy.parse import SourceFile, policy_files, read_source
+from rbac_api.policy.problems import PolicyError, Problem, has_errors
+from rbac_api.policy.validate import CheckedPolicy, validate
 
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    location: Location
-    message: str
-    severity: Literal["error", "warning"] = "error"
-
-    def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
-
-
-class PolicyError(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+__all__ = ["PolicyError", "Problem", "check_policy_dir", "load_policy"]
 
 
 def check_policy_dir(directory: Path) -> list[Problem]:
-    raise NotImplementedError
+    """Every problem in the policy files directly in `directory`, ordered by file and line."""
+    _checked, problems = _check(directory)
+    return problems
 
 
 def load_policy(directory: Path) -> Policy:
-    raise NotImplementedError
+    """The compiled policy of `directory`.
+
+    Raises:
+        PolicyError: with every problem, when any of them is an error.
+    """
+    checked, problems = _check(directory)
+    if has_errors(problems):
+        raise PolicyError(problems)
+    return compile_policy(checked)
+
+
+def _check(directory: Path) -> tuple[CheckedPolicy, list[Problem]]:
+    sources, problems, complete = _read_sources(directory)
+    files = []
+    for source in sources:
+        entries, found = read_entries(source)
+        files.append(entries)
+        problems += found
+    checked, found = validate(directory, sources, files, complete=complete)
+    problems += found
+    return checked, sorted(problems, key=lambda p: (p.location.file, p.location.line))
+
+
+def _read_sources(directory: Path) -> tuple[list[SourceFile], list[Problem], bool]:
+    """Every policy file parsed, the problems met, and whether every file was read and parsed."""
+    if not directory.is_dir():
+        return [], [Problem(Location(str(directory), 0), "policy directory not found")], False
+    paths = policy_files(directory)
+    if not paths:
+        message = "no policy files (*.yaml, *.yml) in this directory"
+        return [], [Problem(Location(str(directory), 0), message)], False
+    sources, problems = [], []
+    for path in paths:
+        source, found = read_source(path)
+        problems += found
+        if source is not None:
+            sources.append(source)
+    complete = len(sources) == len(paths) and all(source.parsed for source in sources)
+    return sources, problems, complete

@@ -70,7 +70,9 @@ class Policy:
     version: str
     loaded_at: datetime
     files: tuple[str, ...]
-    _granted_memo: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    _granted_memo: dict[frozenset[str], frozenset[str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def granted(self, roles: frozenset[str]) -> frozenset[str]:
         """Union of the effective scopes of `roles`; unknown role names grant nothing (fail closed).

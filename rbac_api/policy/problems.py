@@ -1,0 +1,40 @@
+"""What the policy checker reports: one `Problem` per finding, all of them at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rbac_api.policy.model import Location
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding, printed as `file:line: message` so editors and CI logs can jump to it.
+
+    Line 0 means the directory as a whole (no policy files, no `default_role`), not one line of a file.
+    """
+
+    location: Location
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class PolicyError(Exception):
+    """The policy directory holds at least one error; the service must not run on it.
+
+    Carries every problem found, so one failed start-up shows all there is to fix.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def has_errors(problems: Sequence[Problem]) -> bool:
+    """Warnings alone never stop a policy from loading."""
+    return any(p.severity == "error" for p in problems)
