@@ -11,7 +11,12 @@ log = logging.getLogger("rbac_api.audit")
 
 
 def log_denial(
-    principal: Principal, *, required: frozenset[str], missing: frozenset[str], target: str, policy_version: str
+    principal: Principal,
+    *,
+    required: frozenset[str],
+    missing: frozenset[str],
+    target: str,
+    policy_version: str,
 ) -> None:
     if not log.isEnabledFor(logging.INFO):
         return

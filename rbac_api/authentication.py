@@ -77,7 +77,9 @@ class Authenticator:
     state or the policy object changes, so revocation and policy edits apply to cached tokens too.
     """
 
-    def __init__(self, *, codec: TokenCodec, engine: PolicyEngine, users: UserStateCache, cache_size: int) -> None:
+    def __init__(
+        self, *, codec: TokenCodec, engine: PolicyEngine, users: UserStateCache, cache_size: int
+    ) -> None:
         self._codec = codec
         self._engine = engine
         self._users = users

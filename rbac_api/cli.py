@@ -70,7 +70,10 @@ def serve(
 def users_create(
     username: str,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
-    role: Annotated[list[str] | None, typer.Option("--role", help="Repeat for several; default: the policy's default role.")] = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option("--role", help="Repeat for several; default: the policy's default role."),
+    ] = None,
     email: str | None = None,
     full_name: str | None = None,
 ) -> None:
@@ -109,7 +112,9 @@ def users_list() -> None:
 
 
 @users_app.command("set-roles")
-def users_set_roles(username: str, roles: Annotated[list[str], typer.Argument(help="The complete new set.")]) -> None:
+def users_set_roles(
+    username: str, roles: Annotated[list[str], typer.Argument(help="The complete new set.")]
+) -> None:
     """Replace a user's roles."""
     rbac = runtime()
     _check_roles(rbac, roles)
@@ -136,11 +141,16 @@ def users_disable(
 def _check_roles(rbac: Rbac, roles: list[str]) -> None:
     unknown = sorted(set(roles) - set(rbac.engine.policy.roles))
     if unknown:
-        fail(f"unknown role(s) {', '.join(unknown)}; the policy defines {', '.join(sorted(rbac.engine.policy.roles))}")
+        fail(
+            f"unknown role(s) {', '.join(unknown)}; "
+            f"the policy defines {', '.join(sorted(rbac.engine.policy.roles))}"
+        )
 
 
 @policy_app.command("check")
-def policy_check(directory: Annotated[Path, typer.Argument(help="Policy directory.")] = Path("policies")) -> None:
+def policy_check(
+    directory: Annotated[Path, typer.Argument(help="Policy directory.")] = Path("policies"),
+) -> None:
     """Validate a policy directory; prints every problem as file:line: message."""
     if not directory.is_dir():
         fail(f"{directory} is not a directory; pass the folder holding the policy *.yaml files", code=2)

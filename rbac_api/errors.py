@@ -1,4 +1,4 @@
-"""Domain errors. Domain code raises these; the REST handlers and the GraphQL formatter translate them once."""
+"""Domain errors. Domain code raises these; the REST handlers and the GraphQL formatter translate them."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class NotAuthenticated(RbacError):
         self.token_sent = token_sent
 
 
-INVALID_TOKEN_MESSAGE = "Invalid or expired token; log in again to get a new one"
+INVALID_TOKEN_MESSAGE = "Invalid or expired token; log in again to get a new one"  # noqa: S105 (a message)
 
 
 class PermissionDenied(RbacError):

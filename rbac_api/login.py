@@ -30,7 +30,8 @@ def check_requested_scopes(requested: Iterable[str], policy: Policy) -> frozense
     for name in sorted(scopes):
         if not is_scope_name(name):
             raise InvalidScope(
-                f"malformed scope {name!r}: scopes are lower-case names like 'users:read', separated by one space"
+                f"malformed scope {name!r}: scopes are lower-case names like 'users:read', "
+                "separated by one space"
             )
         if name not in policy.scopes:
             raise InvalidScope(f"unknown scope {name!r}; GET /policy lists the scopes this service knows")

@@ -31,4 +31,6 @@ class Principal:
         return ANONYMOUS
 
 
-ANONYMOUS = Principal(subject="", username="", roles=frozenset(), scopes=frozenset(), token_id="", expires_at=0)
+ANONYMOUS = Principal(
+    subject="", username="", roles=frozenset(), scopes=frozenset(), token_id="", expires_at=0
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy import Engine
 
 from rbac_api.audit import log_denial
@@ -46,4 +47,3 @@ class Rbac:
     def user_changed(self, user_id: int) -> None:
         """Apply a change to a user (disable, delete, roles, password) to this instance's caches at once."""
         self.user_states.invalidate(user_id)
-

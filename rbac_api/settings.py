@@ -11,10 +11,11 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Every generated development secret starts with this, so production can recognise and refuse one.
-DEV_SECRET_PREFIX = "rbac-dev-"
+DEV_SECRET_PREFIX = "rbac-dev-"  # noqa: S105 (a marker, not a secret)
 #: Placeholder secrets copied from examples; refused in production like a missing one.
 KNOWN_PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "dev"})
-MIN_SECRET_BYTES = 32
+#: RFC 7518 §3.2: an HMAC key at least as long as the hash output.
+MIN_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
 
 class ConfigError(Exception):
@@ -72,10 +73,14 @@ class Settings(BaseSettings):
         if self.env != "production":
             return
         if key.startswith(DEV_SECRET_PREFIX) or key.lower() in KNOWN_PLACEHOLDER_SECRETS:
-            raise ConfigError("RBAC_SECRET_KEY is a development default; set a fresh random secret in production")
-        if len(key.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(
-                f"RBAC_SECRET_KEY is {len(key.encode())} bytes; production needs at least {MIN_SECRET_BYTES}"
+                "RBAC_SECRET_KEY is a development default; set a fresh random secret in production"
+            )
+        needed = MIN_SECRET_BYTES[self.algorithm]
+        if len(key.encode()) < needed:
+            raise ConfigError(
+                f"RBAC_SECRET_KEY is {len(key.encode())} bytes; "
+                f"production needs at least {needed} for {self.algorithm}"
             )
 
 
@@ -83,7 +88,7 @@ def _read_or_create_dev_secret(path: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    secret = DEV_SECRET_PREFIX + secrets.token_urlsafe(48)
+    secret = DEV_SECRET_PREFIX + secrets.token_urlsafe(64)
     # O_EXCL: two processes starting at once must not both write; the loser reads the winner's secret.
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -14,7 +14,7 @@ from rbac_api.errors import INVALID_TOKEN_MESSAGE, NotAuthenticated
 
 log = logging.getLogger("rbac_api.tokens")
 
-TOKEN_TYPE = "at+jwt"  # RFC 9068: an access token cannot be replayed where an ID token is expected.
+TOKEN_TYPE = "at+jwt"  # noqa: S105 - RFC 9068: an access token cannot be replayed where an ID token is expected.
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "scope", "roles", "ver")
 #: Longer bearer values are refused before any parsing: no legitimate token of ours comes near it.
 MAX_TOKEN_LENGTH = 8192
@@ -63,7 +63,9 @@ class TokenCodec:
     def leeway(self) -> int:
         return self._leeway
 
-    def issue(self, *, subject: str, scopes: Iterable[str], roles: Iterable[str], version: int) -> IssuedToken:
+    def issue(
+        self, *, subject: str, scopes: Iterable[str], roles: Iterable[str], version: int
+    ) -> IssuedToken:
         now = int(time.time())
         granted = tuple(sorted(scopes))
         claims = {

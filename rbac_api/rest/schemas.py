@@ -33,7 +33,7 @@ FullName = Annotated[str | None, Field(max_length=200)]
 
 
 class Strict(BaseModel):
-    """Unknown fields are refused: sign-up cannot smuggle `disabled` or `token_version` in (mass assignment)."""
+    """Unknown fields are refused: sign-up cannot smuggle `disabled` or `roles` in (mass assignment)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -125,6 +125,6 @@ class DocumentOut(BaseModel):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
     expires_in: int
     scope: str

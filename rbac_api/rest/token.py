@@ -77,7 +77,10 @@ async def issue_token(request: Request, rbac: RbacDep) -> JSONResponse:
 async def _read_form(request: Request) -> FormData:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != _FORM:
-        raise OAuthError("invalid_request", f"send the token request as {_FORM} form fields, not {content_type or 'an empty body'}")
+        raise OAuthError(
+            "invalid_request",
+            f"send the token request as {_FORM} form fields, not {content_type or 'an empty body'}",
+        )
     try:
         return await request.form()
     except Exception:  # a malformed body is the client's error, never a 500
@@ -97,5 +100,7 @@ def _fields(form: FormData) -> dict[str, str]:
             raise OAuthError("invalid_request", f"missing required parameter {name!r}")
         values[name] = value or ""
     if values["grant_type"] != "password":
-        raise OAuthError("unsupported_grant_type", f"grant_type {values['grant_type']!r} is not supported; use 'password'")
+        raise OAuthError(
+            "unsupported_grant_type", f"grant_type {values['grant_type']!r} is not supported; use 'password'"
+        )
     return values

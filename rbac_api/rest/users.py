@@ -109,7 +109,9 @@ async def list_users(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> UserPage:
-    records, next_cursor = await anyio.to_thread.run_sync(partial(rbac.users.page, limit=limit, cursor=cursor))
+    records, next_cursor = await anyio.to_thread.run_sync(
+        partial(rbac.users.page, limit=limit, cursor=cursor)
+    )
     return UserPage(items=[UserOut.of(r) for r in records], next_cursor=next_cursor)
 
 
@@ -135,7 +137,11 @@ async def delete_user(rbac: RbacDep, username: str, _principal: UsersWriter) -> 
     return Response(status_code=204)
 
 
-@router.put("/{username}/roles/{role}", response_model=UserOut, responses={404: {"description": "No such user or role"}})
+@router.put(
+    "/{username}/roles/{role}",
+    response_model=UserOut,
+    responses={404: {"description": "No such user or role"}},
+)
 async def assign_role(rbac: RbacDep, username: str, role: str, principal: RoleAssigner) -> UserOut:
     _require_grantable(rbac, principal, role)
     record = await anyio.to_thread.run_sync(rbac.users.add_role, _lookup_name(username), role)
@@ -143,7 +149,9 @@ async def assign_role(rbac: RbacDep, username: str, role: str, principal: RoleAs
     return UserOut.of(record)
 
 
-@router.delete("/{username}/roles/{role}", status_code=204, responses={404: {"description": "No such user or role"}})
+@router.delete(
+    "/{username}/roles/{role}", status_code=204, responses={404: {"description": "No such user or role"}}
+)
 async def revoke_role(rbac: RbacDep, username: str, role: str, principal: RoleAssigner) -> Response:
     if role in rbac.engine.policy.roles:
         _require_grantable(rbac, principal, role)

@@ -40,4 +40,6 @@ class DocumentStore:
 
 def _document(row: DocumentRow) -> Document:
     assert row.id is not None
-    return Document(id=row.id, title=row.title, body=row.body, owner_id=row.owner_id, created_at=row.created_at)
+    return Document(
+        id=row.id, title=row.title, body=row.body, owner_id=row.owner_id, created_at=row.created_at
+    )

@@ -17,7 +17,7 @@ class UserRow(SQLModel, table=True):
     __tablename__ = "users"
     # AUTOINCREMENT: SQLite otherwise reuses the id of a deleted newest user, and a live token of the
     # deleted user (sub = id) would then speak for the newcomer.
-    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 (SQLAlchemy reads a plain dict)
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=USERNAME_MAX, unique=True, index=True)
@@ -39,7 +39,7 @@ class UserRoleRow(SQLModel, table=True):
 
 class DocumentRow(SQLModel, table=True):
     __tablename__ = "documents"
-    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)

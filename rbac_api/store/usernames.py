@@ -1,4 +1,4 @@
-"""One spelling per user name: NFKC then casefold, so `Alice` and `ａｌｉｃｅ` are the same account."""
+"""One spelling per user name: NFKC then casefold, so `Alice` and its fullwidth twin are one account."""
 
 from __future__ import annotations
 

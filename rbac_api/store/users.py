@@ -58,7 +58,13 @@ class UserStore:
         self._engine = engine
 
     def create(
-        self, *, username: str, password_hash: str, email: str | None, full_name: str | None, roles: Iterable[str]
+        self,
+        *,
+        username: str,
+        password_hash: str,
+        email: str | None,
+        full_name: str | None,
+        roles: Iterable[str],
     ) -> UserRecord:
         with Session(self._engine) as session:
             row = UserRow(username=username, hashed_password=password_hash, email=email, full_name=full_name)
@@ -107,7 +113,7 @@ class UserStore:
             query = select(UserRow).where(col(UserRow.id) > after).order_by(col(UserRow.id)).limit(limit + 1)
             rows = list(session.exec(query).all())
             roles = self._roles_of(session, [r.id for r in rows[:limit] if r.id is not None])
-            records = [self._build(row, roles.get(row.id, ())) for row in rows[:limit]]
+            records = [self._build(row, roles.get(row.id or 0, ())) for row in rows[:limit]]
         next_cursor = encode_cursor(records[-1].id) if len(rows) > limit else None
         return records, next_cursor
 
@@ -184,7 +190,9 @@ class UserStore:
 
     def _roles_of(self, session: Session, user_ids: list[int]) -> dict[int, tuple[str, ...]]:
         found: dict[int, list[str]] = {}
-        query = select(UserRoleRow).where(col(UserRoleRow.user_id).in_(user_ids)).order_by(col(UserRoleRow.role))
+        query = (
+            select(UserRoleRow).where(col(UserRoleRow.user_id).in_(user_ids)).order_by(col(UserRoleRow.role))
+        )
         for link in session.exec(query):
             found.setdefault(link.user_id, []).append(link.role)
         return {user_id: tuple(roles) for user_id, roles in found.items()}
@@ -222,4 +230,6 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(text)
         return int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("cursor is not one this API returned; pass next_cursor as given", field="cursor") from None
+        raise InvalidInput(
+            "cursor is not one this API returned; pass next_cursor as given", field="cursor"
+        ) from None

@@ -18,13 +18,17 @@ from rbac_api.runtime import Rbac
 from tests.conftest import ADMIN_PASSWORD, PASSWORD, bearer, login, make_settings
 
 
-def test_disabling_a_user_stops_their_live_token(client: TestClient, plain_token: str, admin_token: str) -> None:
+def test_disabling_a_user_stops_their_live_token(
+    client: TestClient, plain_token: str, admin_token: str
+) -> None:
     assert client.get("/users/me", headers=bearer(plain_token)).status_code == 200
     client.patch("/users/paula", json={"disabled": True}, headers=bearer(admin_token))
     assert client.get("/users/me", headers=bearer(plain_token)).status_code == 401
 
 
-def test_deleting_a_user_stops_their_live_token(client: TestClient, plain_token: str, admin_token: str) -> None:
+def test_deleting_a_user_stops_their_live_token(
+    client: TestClient, plain_token: str, admin_token: str
+) -> None:
     client.get("/users/me", headers=bearer(plain_token))
     assert client.delete("/users/paula", headers=bearer(admin_token)).status_code == 204
     assert client.get("/users/me", headers=bearer(plain_token)).status_code == 401
@@ -47,7 +51,10 @@ def test_changing_the_password_stops_every_live_token(client: TestClient, plain_
     assert client.patch("/users/me", json=change, headers=bearer(plain_token)).status_code == 200
     assert client.get("/users/me", headers=bearer(other)).status_code == 401
     assert client.get("/users/me", headers=bearer(plain_token)).status_code == 401
-    assert client.get("/users/me", headers=bearer(login(client, "paula", "a brand new password"))).status_code == 200
+    assert (
+        client.get("/users/me", headers=bearer(login(client, "paula", "a brand new password"))).status_code
+        == 200
+    )
 
 
 def test_removing_a_scope_from_a_role_in_the_policy_applies_to_live_tokens(
@@ -57,7 +64,9 @@ def test_removing_a_scope_from_a_role_in_the_policy_applies_to_live_tokens(
     assert client.get("/documents", headers=bearer(token)).status_code == 200
     policy = rbac.engine.policy
     reader = replace(policy.roles["reader"], effective_scopes=frozenset({"profile:read"}))
-    rbac.engine.swap(replace(policy, roles=MappingProxyType({**policy.roles, "reader": reader}), _granted_memo={}))
+    rbac.engine.swap(
+        replace(policy, roles=MappingProxyType({**policy.roles, "reader": reader}), _granted_memo={})
+    )
     assert client.get("/documents", headers=bearer(token)).status_code == 403
 
 

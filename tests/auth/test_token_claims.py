@@ -1,4 +1,4 @@
-"""Every claim rule, one negative test each: a token that breaks one gets the same 401 as any invalid token."""
+"""Every claim rule, one negative test each: breaking one gets the same 401 as any invalid token."""
 
 from __future__ import annotations
 
@@ -63,31 +63,43 @@ def test_token_with_a_bad_claim_is_rejected(
     assert_invalid_token(me(client, make_token(**claims)))
 
 
-def test_expired_token_within_leeway_is_still_accepted(client: TestClient, make_token: Callable[..., str]) -> None:
-    assert me(client, make_token(exp=NOW - 2, iat=NOW - 100, nbf=NOW - 100)).status_code == 200
+def test_expired_token_within_leeway_is_still_accepted(
+    client: TestClient, make_token: Callable[..., str]
+) -> None:
+    now = int(time.time())
+    assert me(client, make_token(exp=now - 2, iat=now - 100, nbf=now - 100)).status_code == 200
 
 
-def test_token_signed_with_another_key_is_rejected(client: TestClient, make_token: Callable[..., str]) -> None:
+def test_token_signed_with_another_key_is_rejected(
+    client: TestClient, make_token: Callable[..., str]
+) -> None:
     assert_invalid_token(me(client, make_token(key="another-secret-that-is-long-enough-0123456789")))
 
 
-def test_token_with_another_hmac_algorithm_is_rejected(client: TestClient, make_token: Callable[..., str]) -> None:
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the attacker's choice of HS512
+def test_token_with_another_hmac_algorithm_is_rejected(
+    client: TestClient, make_token: Callable[..., str]
+) -> None:
     assert_invalid_token(me(client, make_token(algorithm="HS512")))
 
 
 def test_unsigned_token_is_rejected(client: TestClient, make_token: Callable[..., str]) -> None:
-    header, payload, _ = make_token().split(".")
+    _, payload, _ = make_token().split(".")
     none_header = base64.urlsafe_b64encode(json.dumps({"alg": "none", "typ": "at+jwt"}).encode()).rstrip(b"=")
     assert_invalid_token(me(client, f"{none_header.decode()}.{payload}."))
 
 
 @pytest.mark.parametrize("typ", ["JWT", "id+jwt", None])
-def test_token_of_another_type_is_rejected(client: TestClient, make_token: Callable[..., str], typ: str | None) -> None:
+def test_token_of_another_type_is_rejected(
+    client: TestClient, make_token: Callable[..., str], typ: str | None
+) -> None:
     token = make_token(headers={"typ": typ})
     assert_invalid_token(me(client, token))
 
 
-def test_token_with_unknown_critical_header_is_rejected(client: TestClient, make_token: Callable[..., str]) -> None:
+def test_token_with_unknown_critical_header_is_rejected(
+    client: TestClient, make_token: Callable[..., str]
+) -> None:
     assert_invalid_token(me(client, make_token(headers={"crit": ["exp-ext"], "exp-ext": 1})))
 
 
@@ -99,7 +111,9 @@ def test_tampered_payload_is_rejected(client: TestClient, make_token: Callable[.
     assert_invalid_token(me(client, f"{header}.{forged}.{signature}"))
 
 
-@pytest.mark.parametrize("token", ["garbage", "a.b.c", "", "x" * 9000], ids=["garbage", "dots", "empty", "huge"])
+@pytest.mark.parametrize(
+    "token", ["garbage", "a.b.c", "", "x" * 9000], ids=["garbage", "dots", "empty", "huge"]
+)
 def test_malformed_token_is_rejected(client: TestClient, token: str) -> None:
     response = client.get("/users/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401

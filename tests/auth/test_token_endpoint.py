@@ -23,7 +23,9 @@ def post(client: TestClient, **fields: str | None) -> tuple[int, dict[str, str],
     return response.status_code, response.json(), dict(response.headers)
 
 
-def test_password_grant_returns_a_bearer_token_with_every_granted_scope(client: TestClient, alice: int) -> None:
+def test_password_grant_returns_a_bearer_token_with_every_granted_scope(
+    client: TestClient, alice: int
+) -> None:
     status, body, _ = post(client)
     assert status == 200
     assert body["token_type"] == "bearer"
@@ -74,7 +76,9 @@ def test_user_name_is_matched_after_normalisation(client: TestClient, alice: int
 
 
 @pytest.mark.parametrize(
-    "username", ["a" * 65, "ali\x00ce", "ali\u200bce", "ali\tce"], ids=["too-long", "nul", "zero-width", "tab"]
+    "username",
+    ["a" * 65, "ali\x00ce", "ali\u200bce", "ali\tce"],
+    ids=["too-long", "nul", "zero-width", "tab"],
 )
 def test_impossible_user_names_get_invalid_grant_not_an_error(client: TestClient, username: str) -> None:
     status, body, _ = post(client, username=username)
@@ -143,6 +147,8 @@ def test_unknown_scope_is_invalid_scope(client: TestClient, alice: int) -> None:
     ],
     ids=["tab", "comma", "nbsp", "double-space", "leading", "trailing", "upper", "ratio-colon", "fullwidth"],
 )
-def test_scope_separators_and_look_alikes_are_invalid_scope(client: TestClient, alice: int, scope: str) -> None:
+def test_scope_separators_and_look_alikes_are_invalid_scope(
+    client: TestClient, alice: int, scope: str
+) -> None:
     status, body, _ = post(client, scope=scope)
     assert (status, body["error"]) == (400, "invalid_scope")

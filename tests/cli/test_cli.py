@@ -29,8 +29,17 @@ def run(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.C
 
 
 def test_help_works_for_every_command(tmp_path: Path) -> None:
-    for args in ([], ["serve"], ["users"], ["users", "create"], ["users", "list"], ["users", "set-roles"],
-                 ["users", "disable"], ["policy"], ["policy", "check"]):
+    for args in (
+        [],
+        ["serve"],
+        ["users"],
+        ["users", "create"],
+        ["users", "list"],
+        ["users", "set-roles"],
+        ["users", "disable"],
+        ["policy"],
+        ["policy", "check"],
+    ):
         result = run(tmp_path, *args, "--help")
         assert result.returncode == 0, (args, result.stderr)
         assert "Usage" in result.stdout
@@ -52,7 +61,10 @@ def test_users_create_prompts_for_the_password(tmp_path: Path) -> None:
 
 def test_users_set_roles_and_disable(tmp_path: Path) -> None:
     run(tmp_path, "users", "create", "erin", "--password", "erin-password")
-    assert run(tmp_path, "users", "set-roles", "erin", "reader", "auditor").stdout.strip() == "erin: roles auditor, reader"
+    assert (
+        run(tmp_path, "users", "set-roles", "erin", "reader", "auditor").stdout.strip()
+        == "erin: roles auditor, reader"
+    )
     assert run(tmp_path, "users", "disable", "erin").stdout.strip() == "erin: disabled"
     assert "erin\tdisabled" in run(tmp_path, "users", "list").stdout
 
@@ -88,7 +100,9 @@ def test_policy_check_accepts_the_shipped_policy(tmp_path: Path) -> None:
 def test_policy_check_reports_file_and_line_and_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
-    (bad / "roles.yaml").write_text("scopes:\n  a:read: A\nroles:\n  r:\n    description: R\n    scopes: [a:write]\ndefault_role: r\n")
+    (bad / "roles.yaml").write_text(
+        "scopes:\n  a:read: A\nroles:\n  r:\n    description: R\n    scopes: [a:write]\ndefault_role: r\n"
+    )
     result = run(tmp_path, "policy", "check", str(bad))
     assert result.returncode == 1
     assert f"{bad / 'roles.yaml'}:6:" in result.stdout

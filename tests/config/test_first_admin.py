@@ -18,7 +18,9 @@ def test_first_admin_takes_the_configured_password(client: TestClient) -> None:
     assert me["roles"] == ["admin"]
 
 
-def test_first_admin_gets_a_printed_one_time_password(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_first_admin_gets_a_printed_one_time_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     app = create_app(make_settings(tmp_path, admin_password=None))
     printed = capsys.readouterr().err
     match = re.search(r"user 'admin' with one-time password (\S+)", printed)

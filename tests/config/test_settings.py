@@ -15,7 +15,7 @@ from tests.conftest import make_settings
 def test_settings_come_from_rbac_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     env = {
         "RBAC_DATABASE_URL": "sqlite:///x.db",
-        "RBAC_SECRET_KEY": "k" * 40,
+        "RBAC_SECRET_KEY": "k" * 64,
         "RBAC_ALGORITHM": "HS512",
         "RBAC_ISSUER": "https://auth.example",
         "RBAC_AUDIENCE": "api://example",
@@ -30,13 +30,19 @@ def test_settings_come_from_rbac_environment_variables(monkeypatch: pytest.Monke
         monkeypatch.setenv(name, value)
     settings = Settings()
     assert (settings.database_url, settings.algorithm, settings.issuer, settings.audience) == (
-        "sqlite:///x.db", "HS512", "https://auth.example", "api://example"
+        "sqlite:///x.db",
+        "HS512",
+        "https://auth.example",
+        "api://example",
     )
     assert (settings.access_token_minutes, settings.bcrypt_rounds, settings.allow_signup, settings.env) == (
-        5, 10, True, "production"
+        5,
+        10,
+        True,
+        "production",
     )
     assert settings.policy_dir == Path("/etc/rbac")
-    assert settings.signing_key() == b"k" * 40
+    assert settings.signing_key() == b"k" * 64
 
 
 def test_defaults_are_fifteen_minutes_and_twelve_rounds() -> None:
@@ -62,7 +68,9 @@ def test_development_generates_a_private_secret_once(tmp_path: Path) -> None:
     ],
     ids=["missing", "short", "generated-dev-secret", "placeholder"],
 )
-def test_production_refuses_to_start_with_a_weak_secret(tmp_path: Path, secret: str | None, reason: str) -> None:
+def test_production_refuses_to_start_with_a_weak_secret(
+    tmp_path: Path, secret: str | None, reason: str
+) -> None:
     settings = make_settings(tmp_path, env="production", secret_key=secret)
     with pytest.raises(ConfigError, match=reason) as raised:
         create_app(settings)

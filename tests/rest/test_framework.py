@@ -26,7 +26,9 @@ router = APIRouter()
 
 
 @router.get("/reports")
-async def list_reports(principal: Principal = Security(current_principal, scopes=["reports:read"])) -> dict[str, str]:
+async def list_reports(
+    principal: Principal = Security(current_principal, scopes=["reports:read"]),
+) -> dict[str, str]:
     return {"for": principal.username}
 
 
@@ -46,7 +48,13 @@ def app_client(tmp_path: Path) -> Iterator[TestClient]:
 
 def test_an_app_route_allows_a_role_granting_its_scope(app_client: TestClient) -> None:
     rbac = app_client.app.state.rbac  # type: ignore[attr-defined]
-    rbac.users.create(username="ann", password_hash=rbac.hasher.hash_sync("ann-password"), email=None, full_name=None, roles=["analyst"])
+    rbac.users.create(
+        username="ann",
+        password_hash=rbac.hasher.hash_sync("ann-password"),
+        email=None,
+        full_name=None,
+        roles=["analyst"],
+    )
     response = app_client.get("/reports", headers=bearer(login(app_client, "ann", "ann-password")))
     assert response.json() == {"for": "ann"}
 

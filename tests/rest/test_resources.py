@@ -20,7 +20,12 @@ def test_roles_lists_own_and_effective_scopes(client: TestClient, auditor_token:
     assert roles["admin"]["inherits"] == ["auditor"]
     assert "users:read" in roles["admin"]["effective_scopes"]
     assert roles["editor"]["scopes"] == ["documents:write"]
-    assert set(roles["editor"]["effective_scopes"]) == {"documents:read", "documents:write", "profile:read", "profile:write"}
+    assert set(roles["editor"]["effective_scopes"]) == {
+        "documents:read",
+        "documents:write",
+        "profile:read",
+        "profile:write",
+    }
 
 
 def test_roles_requires_roles_read(client: TestClient, plain_token: str) -> None:
@@ -35,15 +40,21 @@ def test_policy_shows_version_load_time_and_files(client: TestClient, auditor_to
     assert all(name.endswith((".yaml", ".yml")) for name in body["files"])
 
 
-def test_reader_lists_documents_but_cannot_create_them(client: TestClient, user_token: Callable[..., str]) -> None:
+def test_reader_lists_documents_but_cannot_create_them(
+    client: TestClient, user_token: Callable[..., str]
+) -> None:
     token = user_token("rita", "reader")
     assert client.get("/documents", headers=bearer(token)).json() == []
     response = client.post("/documents", json={"title": "Plan"}, headers=bearer(token))
     assert response.status_code == 403
-    assert response.headers["www-authenticate"] == 'Bearer error="insufficient_scope", scope="documents:write"'
+    assert (
+        response.headers["www-authenticate"] == 'Bearer error="insufficient_scope", scope="documents:write"'
+    )
 
 
-def test_editor_creates_a_document_others_can_read(client: TestClient, user_token: Callable[..., str]) -> None:
+def test_editor_creates_a_document_others_can_read(
+    client: TestClient, user_token: Callable[..., str]
+) -> None:
     editor = user_token("eddie", "editor")
     created = client.post("/documents", json={"title": "Plan", "body": "Step 1"}, headers=bearer(editor))
     assert created.status_code == 201

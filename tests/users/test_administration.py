@@ -71,7 +71,9 @@ def test_auditor_cannot_change_users(client: TestClient, auditor_token: str) -> 
     assert (response.status_code, response.json()["missing_scopes"]) == (403, ["users:write"])
 
 
-def test_admin_changes_email_and_name(client: TestClient, admin_token: str, make_user: Callable[..., int]) -> None:
+def test_admin_changes_email_and_name(
+    client: TestClient, admin_token: str, make_user: Callable[..., int]
+) -> None:
     make_user("bob", "user")
     response = client.patch(
         "/users/bob", json={"email": "robert@example.org", "full_name": "Robert"}, headers=bearer(admin_token)
@@ -98,7 +100,9 @@ def test_assigning_a_role_grants_its_scopes(
     assert (response.status_code, response.json()["roles"]) == (200, ["reader", "user"])
     # The live token was issued before the role, so it does not carry documents:read; a new login does.
     assert client.get("/documents", headers=bearer(token)).status_code == 403
-    fresh = client.post("/token", data={"grant_type": "password", "username": "bob", "password": "correct horse battery"})
+    fresh = client.post(
+        "/token", data={"grant_type": "password", "username": "bob", "password": "correct horse battery"}
+    )
     assert client.get("/documents", headers=bearer(fresh.json()["access_token"])).status_code == 200
 
 
@@ -129,7 +133,11 @@ def manager_client(tmp_path: Path) -> Iterator[TestClient]:
         rbac = client.app.state.rbac  # type: ignore[attr-defined]
         for name, role in (("manny", "role-manager"), ("bob", "user")):
             rbac.users.create(
-                username=name, password_hash=rbac.hasher.hash_sync(PASSWORD), email=None, full_name=None, roles=[role]
+                username=name,
+                password_hash=rbac.hasher.hash_sync(PASSWORD),
+                email=None,
+                full_name=None,
+                roles=[role],
             )
         yield client
 
@@ -146,7 +154,12 @@ def test_role_assignment_cannot_escalate_privileges(manager_client: TestClient) 
     response = manager_client.put("/users/bob/roles/admin", headers=bearer(token))
     assert response.status_code == 403
     assert "users:write" in response.json()["missing_scopes"]
-    assert "admin" not in manager_client.get("/users/me", headers=bearer(login(manager_client, "bob", PASSWORD))).json()["roles"]
+    assert (
+        "admin"
+        not in manager_client.get("/users/me", headers=bearer(login(manager_client, "bob", PASSWORD))).json()[
+            "roles"
+        ]
+    )
 
 
 def test_revoking_a_role_beyond_ones_own_scopes_is_refused(manager_client: TestClient) -> None:

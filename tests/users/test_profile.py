@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 from passlib.context import CryptContext
 
 from rbac_api import create_app
-
 from rbac_api.runtime import Rbac
 from tests.conftest import PASSWORD, bearer, login, make_settings
 
@@ -56,7 +55,9 @@ def test_login_upgrades_a_hash_made_with_fewer_rounds(tmp_path: Path) -> None:
     weak = CryptContext(schemes=["bcrypt"], bcrypt__rounds=4).hash(PASSWORD)
     with TestClient(create_app(make_settings(tmp_path, bcrypt_rounds=5))) as client:
         rbac: Rbac = client.app.state.rbac  # type: ignore[attr-defined]
-        record = rbac.users.create(username="olga", password_hash=weak, email=None, full_name=None, roles=["user"])
+        record = rbac.users.create(
+            username="olga", password_hash=weak, email=None, full_name=None, roles=["user"]
+        )
         token = login(client, "olga", PASSWORD)
         found = rbac.users.credentials("olga")
         assert found is not None

@@ -26,13 +26,29 @@ def test_sign_up_creates_a_user_with_the_default_role(open_client: TestClient) -
     assert response.status_code == 201
     body = response.json()
     assert (body["username"], body["roles"], body["disabled"]) == ("nora", ["user"], False)
-    assert set(body) == {"id", "username", "email", "full_name", "disabled", "roles", "created_at", "updated_at"}
+    assert set(body) == {
+        "id",
+        "username",
+        "email",
+        "full_name",
+        "disabled",
+        "roles",
+        "created_at",
+        "updated_at",
+    }
 
 
 @pytest.mark.parametrize(
-    ("extra", "field"), [({"roles": ["admin"]}, "roles"), ({"disabled": False}, "disabled"), ({"token_version": 9}, "token_version")]
+    ("extra", "field"),
+    [
+        ({"roles": ["admin"]}, "roles"),
+        ({"disabled": False}, "disabled"),
+        ({"token_version": 9}, "token_version"),
+    ],
 )
-def test_anonymous_sign_up_cannot_set_privileged_fields(open_client: TestClient, extra: dict[str, Any], field: str) -> None:
+def test_anonymous_sign_up_cannot_set_privileged_fields(
+    open_client: TestClient, extra: dict[str, Any], field: str
+) -> None:
     response = open_client.post("/users", json={**NEW, **extra})
     assert response.status_code == 422
     assert field in str(response.json()["detail"])
@@ -88,7 +104,9 @@ def test_sixty_four_characters_after_normalisation_is_allowed(open_client: TestC
     [("short", "at least 8"), ("é" * 37, "at most 72 bytes"), ("x" * 73, "at most 72 bytes")],
     ids=["too-short", "74-bytes-of-37-chars", "73-bytes"],
 )
-def test_unusable_passwords_are_rejected_with_a_clear_422(open_client: TestClient, password: str, message: str) -> None:
+def test_unusable_passwords_are_rejected_with_a_clear_422(
+    open_client: TestClient, password: str, message: str
+) -> None:
     response = open_client.post("/users", json={**NEW, "password": password})
     assert response.status_code == 422
     assert message in response.json()["detail"][0]["msg"]
