@@ -213,7 +213,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, int | float):
         return "a number"
     if isinstance(value, str):
-        return f"text '{value}'"
+        return f"text '{value}'" if len(value) <= 40 else f"text '{value[:37]}...'"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

@@ -188,3 +188,14 @@ def test_explicit_tag_with_a_bad_value_is_a_syntax_error(policy_dir: Path, write
 def test_file_that_is_not_utf8_is_reported_at_the_bad_line(policy_dir: Path) -> None:
     (policy_dir / "roles.yaml").write_bytes(b"default_role: user\nroles:\n  caf\xe9: {}\n")
     assert lines(policy_dir) == ["roles.yaml:3: file is not UTF-8 text"]
+
+
+def test_problem_with_a_multi_line_name_still_prints_on_one_line(
+    policy_dir: Path, write_policy: WritePolicy
+) -> None:
+    write_policy(
+        "roles.yaml", 'default_role: user\nroles:\n  user: {description: U, scopes: ["a:b\\nc:d"]}\n'
+    )
+    assert lines(policy_dir) == [
+        "roles.yaml:3: role 'user' grants unknown scope 'a:b\\nc:d' (not in any 'scopes:' catalogue)"
+    ]
