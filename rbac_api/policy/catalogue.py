@@ -25,13 +25,14 @@ class Catalogue:
 
     def expand(self, grant: str) -> frozenset[str]:
         """Scopes `grant` stands for; empty when it names nothing in the catalogue."""
-        found = self._expanded.get(grant)
-        if found is None:
+        try:
+            return self._expanded[grant]
+        except KeyError:
             found = self._expanded[grant] = self._expand(grant)
-        return found
+            return found
 
     def expand_all(self, grants: Iterable[str]) -> frozenset[str]:
-        return _NOTHING.union(*(self.expand(grant) for grant in grants))
+        return _NOTHING.union(*map(self.expand, grants))
 
     def _expand(self, grant: str) -> frozenset[str]:
         if not grant.endswith(":*"):

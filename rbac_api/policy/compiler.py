@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType
 
-from rbac_api.policy.catalogue import Catalogue
 from rbac_api.policy.entries import RoleEntry
 from rbac_api.policy.model import Grant, Policy, RoleDef, ScopeDef
 from rbac_api.policy.parse import SourceFile
@@ -21,9 +20,8 @@ def compile_policy(checked: CheckedPolicy) -> Policy:
     """
     if checked.default_role is None:
         raise ValueError("compile_policy needs a checked policy with a default role")
-    catalogue = Catalogue(checked.scopes)
     scopes = {name: ScopeDef(e.name, e.description, e.location) for name, e in checked.scopes.items()}
-    roles = {name: _role(role, catalogue, checked) for name, role in checked.roles.items()}
+    roles = {name: _role(role, checked) for name, role in checked.roles.items()}
     return Policy(
         scopes=MappingProxyType(scopes),
         roles=MappingProxyType(roles),
@@ -34,8 +32,8 @@ def compile_policy(checked: CheckedPolicy) -> Policy:
     )
 
 
-def _role(role: RoleEntry, catalogue: Catalogue, checked: CheckedPolicy) -> RoleDef:
-    graph = checked.graph
+def _role(role: RoleEntry, checked: CheckedPolicy) -> RoleDef:
+    catalogue, graph = checked.catalogue, checked.graph
     return RoleDef(
         name=role.name,
         description=role.description,

@@ -145,17 +145,18 @@ class _FileReader:
             return RoleEntry(name, "", (), (), location, flawed=True)
         body = body if body is not None else CommentedMap()
         self._unknown_keys(body, ROLE_KEYS, f" in role '{name}'")
-        if "description" in body:
-            line = _key_line(body, "description")
-            description = self._description(body["description"], line, f"role '{name}'")
-        else:
-            description = ""
-            self._report(line, f"role '{name}' has no description")
+        description = self._role_description(name, body, line)
         problems_before = len(self.problems)
         grants = self._grants(name, body)
         inherits = self._refs(name, body, "inherits", "role name")
         flawed = len(self.problems) > problems_before
         return RoleEntry(name, description, grants, inherits, location, flawed=flawed)
+
+    def _role_description(self, name: str, body: CommentedMap, role_line: int) -> str:
+        if "description" not in body:
+            self._report(role_line, f"role '{name}' has no description")
+            return ""
+        return self._description(body["description"], _key_line(body, "description"), f"role '{name}'")
 
     def _grants(self, role: str, body: CommentedMap) -> tuple[Ref, ...]:
         grants = []
@@ -213,7 +214,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, int | float):
         return "a number"
     if isinstance(value, str):
-        return f"text '{value}'"
+        return f"text '{value}'" if len(value) <= 40 else f"text '{value[:37]}...'"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

@@ -8,6 +8,8 @@ from typing import Literal
 
 from rbac_api.policy.model import Location
 
+_ESCAPES = {code: repr(chr(code))[1:-1] for code in range(32)}
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -21,7 +23,8 @@ class Problem:
     severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        # Names in messages come from the files; escaping control characters keeps one problem per line.
+        return f"{self.location}: {self.message.translate(_ESCAPES)}"
 
 
 class PolicyError(Exception):

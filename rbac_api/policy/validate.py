@@ -33,6 +33,7 @@ class CheckedPolicy:
     scopes: Mapping[str, ScopeEntry]
     roles: Mapping[str, RoleEntry]
     default_role: str | None
+    catalogue: Catalogue
     graph: RoleGraph
 
 
@@ -54,7 +55,7 @@ def validate(
         problems += _default_role_problems(directory, defaults, roles)
         problems += _role_problems(roles, catalogue, graph)
     default_role = defaults[0].name if defaults else None
-    return CheckedPolicy(tuple(sources), scopes, roles, default_role, graph), problems
+    return CheckedPolicy(tuple(sources), scopes, roles, default_role, catalogue, graph), problems
 
 
 def _merge(entries: Iterable[_Entry], kind: str, problems: list[Problem]) -> dict[str, _Entry]:
