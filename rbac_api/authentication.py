@@ -7,6 +7,7 @@ signature check; a user's state is read from the database at most once per `user
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 import anyio
@@ -30,7 +31,9 @@ class UserStateCache:
         self._loader = loader
         self._ttl = ttl
         self._max = max_entries
-        self._entries: dict[int, tuple[UserState | None, float]] = {}
+        # OrderedDict: evicting the oldest entry of a plain dict (`next(iter(d))`) scans the slots freed by
+        # earlier evictions, about 9 µs per insert at 10,000 entries; `popitem(last=False)` is O(1).
+        self._entries: OrderedDict[int, tuple[UserState | None, float]] = OrderedDict()
 
     def peek(self, user_id: int) -> tuple[UserState | None] | None:
         """The cached state wrapped in a 1-tuple (a cached "no such user" is `(None,)`), or None on miss."""
@@ -42,7 +45,7 @@ class UserStateCache:
     async def load(self, user_id: int) -> UserState | None:
         state = await anyio.to_thread.run_sync(self._loader, user_id)
         if len(self._entries) >= self._max:
-            del self._entries[next(iter(self._entries))]
+            self._entries.popitem(last=False)
         self._entries[user_id] = (state, time.monotonic())
         return state
 
@@ -85,7 +88,7 @@ class Authenticator:
         self._users = users
         self._cache_size = cache_size
         self._leeway = codec.leeway
-        self._verified: dict[str, _Verified] = {}
+        self._verified: OrderedDict[str, _Verified] = OrderedDict()  # FIFO, O(1) eviction
 
     async def authenticate(self, token: str) -> Principal:
         entry = self._verified.get(token)
@@ -112,7 +115,7 @@ class Authenticator:
         entry = _Verified(claims, int(claims.subject))
         if self._cache_size:
             if len(self._verified) >= self._cache_size:
-                del self._verified[next(iter(self._verified))]
+                self._verified.popitem(last=False)
             self._verified[token] = entry
         return entry
 
