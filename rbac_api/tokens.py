@@ -7,8 +7,10 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
+from jwt.algorithms import HMACAlgorithm
 
 from rbac_api.errors import INVALID_TOKEN_MESSAGE, NotAuthenticated
 
@@ -39,6 +41,31 @@ class IssuedToken:
     scopes: tuple[str, ...]
 
 
+_HASHES = {"HS256": HMACAlgorithm.SHA256, "HS384": HMACAlgorithm.SHA384, "HS512": HMACAlgorithm.SHA512}
+
+
+class _ConfiguredKeyHMAC(HMACAlgorithm):
+    """HMAC that runs pyjwt's key checks on the configured key once, here, instead of on every decode.
+
+    pyjwt re-examines an HMAC key on each call (is it PEM, SSH, DER, an X.509 certificate, JWK JSON? -
+    guards against a public key being used as an HMAC secret). That was about a quarter of a cold
+    verification. Our key is fixed configuration, so the result cannot change; any other key object still
+    gets every check, and the signature is still computed and compared on every decode.
+    """
+
+    def __init__(self, hash_alg: Any, key: bytes) -> None:
+        super().__init__(hash_alg)
+        self._key = key
+        self._prepared = super().prepare_key(key)
+        self._length_warning = super().check_key_length(self._prepared)
+
+    def prepare_key(self, key: str | bytes) -> bytes:
+        return self._prepared if key is self._key else super().prepare_key(key)
+
+    def check_key_length(self, key: bytes) -> str | None:
+        return self._length_warning if key is self._prepared else super().check_key_length(key)
+
+
 class TokenCodec:
     """Encodes and decodes access tokens for one key, algorithm, issuer and audience.
 
@@ -56,8 +83,10 @@ class TokenCodec:
         self._audience = audience
         self._lifetime = lifetime_seconds
         self._leeway = leeway
-        self._jwt = jwt.PyJWT()
-        self._options: jwt.types.Options = {"require": list(REQUIRED_CLAIMS), "strict_aud": True}
+        # Options given once to a private PyJWT rather than per call: pyjwt merges per-call options each time.
+        self._jwt = jwt.PyJWT(options={"require": list(REQUIRED_CLAIMS), "strict_aud": True})
+        self._jwt._jws.unregister_algorithm(algorithm)
+        self._jwt._jws.register_algorithm(algorithm, _ConfiguredKeyHMAC(_HASHES[algorithm], key))
 
     @property
     def leeway(self) -> int:
@@ -95,7 +124,6 @@ class TokenCodec:
                 audience=self._audience,
                 issuer=self._issuer,
                 leeway=self._leeway,
-                options=self._options,
             )
         except jwt.InvalidTokenError as exc:
             raise _invalid(type(exc).__name__) from None
@@ -104,11 +132,13 @@ class TokenCodec:
         return _claims_from(decoded["payload"])
 
 
-def _claims_from(payload: dict[str, object]) -> AccessClaims:
-    sub, jti, scope, roles, ver, exp = (payload[k] for k in ("sub", "jti", "scope", "roles", "ver", "exp"))
-    if not (isinstance(sub, str) and sub and isinstance(jti, str) and jti and isinstance(scope, str)):
+def _claims_from(payload: dict[str, Any]) -> AccessClaims:
+    # Plain look-ups and `type(...) is` checks: JSON gives exact types, and this runs for every new token.
+    sub, jti, scope, roles = payload["sub"], payload["jti"], payload["scope"], payload["roles"]
+    ver, exp = payload["ver"], payload["exp"]
+    if not (type(sub) is str and sub and type(jti) is str and jti and type(scope) is str):
         raise _invalid("malformed sub, jti or scope claim")
-    if not (isinstance(roles, list) and all(isinstance(r, str) for r in roles)):
+    if type(roles) is not list or any(type(role) is not str for role in roles):
         raise _invalid("malformed roles claim")
     if not (type(ver) is int and type(exp) is int):
         raise _invalid("malformed ver or exp claim")
