@@ -15,7 +15,9 @@ from rbac_api.runtime import Rbac
 TOKEN_URL = "token"  # noqa: S105 (a route path)
 
 
-def get_rbac(request: Request) -> Rbac:
+async def get_rbac(request: Request) -> Rbac:
+    """The service's runtime. `async` on purpose: FastAPI runs a plain `def` dependency in its threadpool,
+    a thread hop on every request for one attribute read."""
     rbac: Rbac = request.app.state.rbac
     return rbac
 
