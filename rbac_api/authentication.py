@@ -34,6 +34,9 @@ class UserStateCache:
         # OrderedDict: evicting the oldest entry of a plain dict (`next(iter(d))`) scans the slots freed by
         # earlier evictions, about 9 µs per insert at 10,000 entries; `popitem(last=False)` is O(1).
         self._entries: OrderedDict[int, tuple[UserState | None, float]] = OrderedDict()
+        self._loading: dict[int, anyio.Event] = {}
+        #: Bumped by every invalidation: a load that started before one must not cache what it read.
+        self._generation = 0
 
     def peek(self, user_id: int) -> tuple[UserState | None] | None:
         """The cached state wrapped in a 1-tuple (a cached "no such user" is `(None,)`), or None on miss."""
@@ -43,10 +46,30 @@ class UserStateCache:
         return (entry[0],)
 
     async def load(self, user_id: int) -> UserState | None:
-        state = await anyio.to_thread.run_sync(self._loader, user_id)
-        if len(self._entries) >= self._max:
-            self._entries.popitem(last=False)
-        self._entries[user_id] = (state, time.monotonic())
+        """Read the state from the store (in a worker thread) and cache it.
+
+        Single flight: when the entry of a busy user expires, every request in flight misses at once; they
+        wait for one read instead of each taking a worker thread and a database connection.
+        """
+        in_flight = self._loading.get(user_id)
+        if in_flight is not None:
+            await in_flight.wait()
+            cached = self.peek(user_id)
+            if cached is not None:
+                return cached[0]
+        done = anyio.Event()
+        self._loading.setdefault(user_id, done)  # never displace another reader's event
+        generation = self._generation
+        try:
+            state = await anyio.to_thread.run_sync(self._loader, user_id)
+        finally:
+            if self._loading.get(user_id) is done:
+                del self._loading[user_id]
+            done.set()
+        if generation == self._generation:
+            if len(self._entries) >= self._max:
+                self._entries.popitem(last=False)
+            self._entries[user_id] = (state, time.monotonic())
         return state
 
     async def get(self, user_id: int) -> UserState | None:
@@ -54,9 +77,11 @@ class UserStateCache:
         return cached[0] if cached is not None else await self.load(user_id)
 
     def invalidate(self, user_id: int) -> None:
+        self._generation += 1
         self._entries.pop(user_id, None)
 
     def clear(self) -> None:
+        self._generation += 1
         self._entries.clear()
 
 
