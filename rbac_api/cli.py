@@ -2,68 +2,61 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, NoReturn
+import os
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
+from rbac_api.cli_env import fail, fail_on_startup, load_settings, runtime
 from rbac_api.errors import RbacError
+from rbac_api.guarded import AppCheckError
 from rbac_api.passwords import password_problem
-from rbac_api.policy import PolicyError, check_policy_dir
+from rbac_api.pidfiles import DEFAULT_PID_DIR
+from rbac_api.policy import PolicyError
+from rbac_api.policy_cli import policy_app
 from rbac_api.runtime import Rbac
-from rbac_api.settings import ConfigError, Settings
+from rbac_api.settings import ConfigError
 from rbac_api.store.usernames import normalize_username
 
 app = typer.Typer(help="Role- and scope-based authorization service.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage user accounts in the configured database.", no_args_is_help=True)
-policy_app = typer.Typer(help="Validate and inspect policy files.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(policy_app, name="policy")
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"rbac-api: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "RBAC_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
-        fail(f"{name}: {first['msg']}")
-
-
-def runtime() -> Rbac:
-    from rbac_api.app import build_runtime
-
-    try:
-        return build_runtime(load_settings())
-    except ConfigError as exc:
-        fail(str(exc))
-    except PolicyError as exc:
-        fail("the policy is invalid; fix these and retry:\n" + str(exc))
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes; each reloads the policy itself.")
+    ] = 1,
 ) -> None:
     """Run the service with settings from RBAC_* environment variables."""
     import uvicorn
 
     from rbac_api.app import create_app
 
+    settings = load_settings()
+    if settings.pid_dir is None:
+        settings = settings.model_copy(update={"pid_dir": DEFAULT_PID_DIR})
     try:
-        application = create_app(load_settings())
-    except ConfigError as exc:
-        fail(str(exc))
-    except PolicyError as exc:
-        fail("the policy is invalid; fix these and retry:\n" + str(exc))
-    uvicorn.run(application, host=host, port=port, log_level="info")
+        # Built here even with several workers: a bad configuration stops start-up once, with its reasons.
+        application = create_app(settings)
+    except (ConfigError, PolicyError, AppCheckError) as exc:
+        fail_on_startup(exc)
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level="info")
+        return
+    os.environ["RBAC_PID_DIR"] = str(settings.pid_dir)
+    uvicorn.run(
+        "rbac_api.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+    )
 
 
 @users_app.command("create")
@@ -145,22 +138,6 @@ def _check_roles(rbac: Rbac, roles: list[str]) -> None:
             f"unknown role(s) {', '.join(unknown)}; "
             f"the policy defines {', '.join(sorted(rbac.engine.policy.roles))}"
         )
-
-
-@policy_app.command("check")
-def policy_check(
-    directory: Annotated[Path, typer.Argument(help="Policy directory.")] = Path("policies"),
-) -> None:
-    """Validate a policy directory; prints every problem as file:line: message."""
-    if not directory.is_dir():
-        fail(f"{directory} is not a directory; pass the folder holding the policy *.yaml files", code=2)
-    problems = check_policy_dir(directory)
-    for problem in problems:
-        typer.echo(str(problem))
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise typer.Exit(1)
-    typer.echo(f"{directory}: policy OK", err=True)
 
 
 def main() -> None:

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     bcrypt_rounds: int = Field(default=12, ge=4, le=31)
     policy_dir: Path = Path("policies")
+    #: Reload the policy when a file in `policy_dir` changes. Off: reload with SIGHUP or
+    #: `rbac-api policy reload` only (for file systems where watching does not work).
+    policy_watch: bool = True
+    #: Where a serving process registers its pid for `rbac-api policy reload`. `rbac-api serve` uses
+    #: `var/run` when this is not set; None elsewhere means the process does not register.
+    pid_dir: Path | None = None
     allow_signup: bool = False
     admin_password: SecretStr | None = None
     #: Staleness bound: how long another instance's change to a user (disable, delete, role removal,

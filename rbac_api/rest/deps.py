@@ -45,6 +45,11 @@ class PrincipalDependency(OAuth2PasswordBearer):
         super().__init__(tokenUrl=TOKEN_URL, scheme_name="OAuth2", auto_error=not optional)
         self._optional = optional
 
+    @property
+    def optional(self) -> bool:
+        """True when a request without a token passes as `Principal.anonymous()` (unless scopes are asked)."""
+        return self._optional
+
     async def __call__(self, request: Request, security_scopes: SecurityScopes) -> Principal:  # type: ignore[override]
         token = bearer_token(request.headers.get("authorization"))
         rbac: Rbac = request.app.state.rbac

@@ -1,0 +1,57 @@
+"""The code against the policy: every scope the code requires exists, every scope is required somewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rbac_api.policy.model import Location, Policy
+from rbac_api.policy.problems import Problem
+from rbac_api.policy.targets import Target
+
+#: Where a problem points when the code gave no source location.
+UNKNOWN_CODE = Location("<code>", 0)
+
+
+def usage_problems(targets: Iterable[Target], policy: Policy) -> list[Problem]:
+    """Errors for scopes the code requires but the catalogue lacks (nobody could ever pass that guard);
+    warnings, at the catalogue entry, for scopes nothing requires (granting them does nothing)."""
+    targets = list(targets)
+    problems = [
+        Problem(
+            target.location or UNKNOWN_CODE,
+            f"{target.name} requires scope '{scope}', which the policy does not define: "
+            f"add it to a 'scopes:' catalogue or fix the spelling in the code",
+        )
+        for target in targets
+        for scope in sorted(target.required)
+        if scope not in policy.scopes
+    ]
+    used = frozenset().union(*(target.required for target in targets))
+    problems += [
+        Problem(
+            scope.location,
+            f"scope '{name}' is required by no route or GraphQL field: "
+            "protect something with it, or remove it",
+            severity="warning",
+        )
+        for name, scope in policy.scopes.items()
+        if name not in used
+    ]
+    return problems
+
+
+def unguarded_problems(targets: Iterable[Target]) -> list[Problem]:
+    """One error per route or field that neither demands a token nor is marked public in code."""
+    fixes = {
+        "route": "add Security(current_principal, scopes=[...]) or openapi_extra=public_route('why')",
+        "field": "add permission_classes=[...] (AllowAny to make it public on purpose)",
+    }
+    return [
+        Problem(
+            target.location or UNKNOWN_CODE,
+            f"{'route' if target.kind == 'route' else 'GraphQL field'} {target.name} is neither guarded "
+            f"nor marked public: {fixes[target.kind]}",
+        )
+        for target in targets
+        if not target.guarded
+    ]
