@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,18 +46,29 @@ def serve(
         application = create_app(settings)
     except (ConfigError, PolicyError, AppCheckError) as exc:
         fail_on_startup(exc)
+    logging = log_config()
     if workers == 1:
-        uvicorn.run(application, host=host, port=port, log_level="info")
+        uvicorn.run(application, host=host, port=port, log_config=logging)
         return
     os.environ["RBAC_PID_DIR"] = str(settings.pid_dir)
-    uvicorn.run(
-        "rbac_api.app:app_from_environment",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-    )
+    factory = "rbac_api.app:app_from_environment"
+    uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_config=logging)
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus ours at INFO: reloads and warnings as usual, denials as bare JSON lines."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["json_line"] = {"format": "%(message)s"}
+    config["handlers"]["audit"] = {
+        "formatter": "json_line",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["rbac_api"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["loggers"]["rbac_api.audit"] = {"handlers": ["audit"], "level": "INFO", "propagate": False}
+    return config
 
 
 @users_app.command("create")

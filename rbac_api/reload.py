@@ -8,6 +8,7 @@ SIGHUP, and `rbac-api policy reload` (which sends SIGHUP to every registered ser
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -56,7 +57,12 @@ class PolicyReloader:
                     raise PolicyError(problems)
             except PolicyError as exc:
                 self.error = str(exc)
-                log.error("policy change rejected; version %s stays in force:\n%s", current.version, exc)
+                log.error(
+                    "policy change rejected; version %s stays in force in pid %d:\n%s",
+                    current.version,
+                    os.getpid(),
+                    exc,
+                )
                 return False
             if self.error is not None:
                 log.info("policy error cleared")
@@ -64,7 +70,9 @@ class PolicyReloader:
             if policy.version == current.version:
                 return False
             self.engine.swap(policy)
-            log.info("policy reloaded: version %s (was %s)", policy.version, current.version)
+            log.info(
+                "policy reloaded: version %s (was %s) in pid %d", policy.version, current.version, os.getpid()
+            )
             return True
 
 
