@@ -6,10 +6,14 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+import strawberry
 from fastapi import APIRouter, FastAPI
 
 from rbac_api.authentication import Authenticator, UserStateCache
 from rbac_api.bootstrap import ensure_first_admin
+from rbac_api.graphql.execution import Executor, Limits
+from rbac_api.graphql.router import RbacGraphQLRouter
+from rbac_api.graphql.schema import build_schema
 from rbac_api.passwords import PasswordHasher
 from rbac_api.policy import PolicyEngine, load_policy
 from rbac_api.rest import documents, system, token, users
@@ -52,8 +56,11 @@ def build_runtime(settings: Settings) -> Rbac:
     )
 
 
-def create_app(settings: Settings, *, routers: Iterable[APIRouter] = ()) -> FastAPI:
-    """Build the service. `routers` are an application's own routes, protected with the same dependencies.
+def create_app(
+    settings: Settings, *, routers: Iterable[APIRouter] = (), graphql_schema: strawberry.Schema | None = None
+) -> FastAPI:
+    """Build the service. `routers` are an application's own routes, protected with the same dependencies;
+    `graphql_schema` replaces the service's own schema at `/graphql` (build it with `RbacSchema`).
 
     Raises `ConfigError` (one line naming the fix) or `PolicyError` (every problem as `file:line: message`)
     instead of starting with a bad configuration.
@@ -79,8 +86,26 @@ def create_app(settings: Settings, *, routers: Iterable[APIRouter] = ()) -> Fast
     install_error_handlers(app)
     for router in (token.router, users.router, system.router, documents.router, *routers):
         app.include_router(router)
+    schema = graphql_schema if graphql_schema is not None else build_schema()
+    app.state.graphql_schema = schema
+    app.include_router(graphql_router(schema, settings), prefix="/graphql")
     _publish_scopes_in_openapi(app, rbac)
     return app
+
+
+def graphql_router(schema: strawberry.Schema, settings: Settings) -> RbacGraphQLRouter:
+    limits = Limits(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_tokens=settings.graphql_max_tokens,
+        introspection=settings.dev_default(settings.graphql_introspection),
+        suggestions=settings.dev_default(settings.graphql_suggestions),
+    )
+    return RbacGraphQLRouter(
+        Executor(schema, limits),
+        allow_get=settings.graphql_allow_get,
+        ide=settings.dev_default(settings.graphql_ide),
+    )
 
 
 def _publish_scopes_in_openapi(app: FastAPI, rbac: Rbac) -> None:
