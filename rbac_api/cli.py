@@ -19,7 +19,9 @@ app = typer.Typer(help="Role- and scope-based authorization service.", no_args_i
 users_app = typer.Typer(help="Manage user accounts in the configured database.", no_args_is_help=True)
 policy_app = typer.Typer(help="Validate and inspect policy files.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+app.add_typer(schema_app, name="schema")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -161,6 +163,21 @@ def policy_check(
     if errors:
         raise typer.Exit(1)
     typer.echo(f"{directory}: policy OK", err=True)
+
+
+@schema_app.command("export")
+def schema_export(
+    output: Annotated[str, typer.Option(help="File to write, or - for standard output.")] = "schema.graphql",
+) -> None:
+    """Write the GraphQL schema as SDL (the committed schema.graphql is checked against it in tests)."""
+    from rbac_api.graphql.schema import build_schema, export_sdl
+
+    sdl = export_sdl(build_schema())
+    if output == "-":
+        typer.echo(sdl, nl=False)
+        return
+    Path(output).write_text(sdl)
+    typer.echo(f"wrote {output}", err=True)
 
 
 def main() -> None:

@@ -167,3 +167,8 @@ class Mutation:
 
 def build_schema() -> RbacSchema:
     return RbacSchema(query=Query, mutation=Mutation)
+
+
+def export_sdl(schema: strawberry.Schema) -> str:
+    """The SDL as committed in `schema.graphql`."""
+    return str(schema).rstrip("\n") + "\n"
