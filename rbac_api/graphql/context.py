@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
 from rbac_api.errors import NotAuthenticated
@@ -28,11 +28,11 @@ class GraphQLContext(BaseContext):
         self.verdicts: dict[Any, Any] = {}
 
 
-async def graphql_context(request: Request) -> GraphQLContext:
-    """FastAPI dependency used as the router's `context_getter`."""
-    rbac: Rbac = request.app.state.rbac
+async def graphql_context(connection: HTTPConnection) -> GraphQLContext:
+    """FastAPI dependency used as the router's `context_getter` (for HTTP and, refused, WebSocket)."""
+    rbac: Rbac = connection.app.state.rbac
     try:
-        principal = await rbac.authenticator.authenticate_header(request.headers.get("authorization"))
+        principal = await rbac.authenticator.authenticate_header(connection.headers.get("authorization"))
     except NotAuthenticated as exc:
         return GraphQLContext(rbac, ANONYMOUS, exc)
     return GraphQLContext(rbac, principal)

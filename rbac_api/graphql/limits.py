@@ -39,27 +39,23 @@ class _Walker:
         self._aliases: dict[str, int] = {}
         self._visiting: set[str] = set()
 
-    def depth(self, selection_set: SelectionSetNode | None, level: int) -> int:
-        """Deepest field level under `selection_set`; stops descending past the cap."""
-        if selection_set is None or level > self.depth_cap:
-            return level - 1
-        deepest = level - 1
+    def depth(self, selection_set: SelectionSetNode, level: int) -> int:
+        """Deepest field level in `selection_set`, whose fields sit at `level`; stops once past the cap."""
+        if level > self.depth_cap:
+            return level
+        deepest = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 if selection.name.value.startswith("__"):
                     continue  # introspection: bounded by the token limit, and on/off by its own setting
-                deepest = max(
-                    deepest,
-                    self.depth(selection.selection_set, level + 1) if selection.selection_set else level,
-                )
+                below = selection.selection_set
+                deepest = max(deepest, self.depth(below, level + 1) if below else level)
             elif isinstance(selection, InlineFragmentNode):
                 deepest = max(deepest, self.depth(selection.selection_set, level))
             elif isinstance(selection, FragmentSpreadNode):
                 deepest = max(
                     deepest,
-                    self._spread(
-                        selection.name.value, lambda f: self.depth(f.selection_set, level), level - 1
-                    ),
+                    self._spread(selection.name.value, lambda f: self.depth(f.selection_set, level), 0),
                 )
         return deepest
 
