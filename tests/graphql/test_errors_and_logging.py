@@ -26,7 +26,9 @@ class BrokenQuery:
 
 @pytest.fixture
 def broken_client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(tmp_path), graphql_schema=RbacSchema(query=BrokenQuery))) as client:
+    with TestClient(
+        create_app(make_settings(tmp_path), graphql_schema=RbacSchema(query=BrokenQuery))
+    ) as client:
         yield client
 
 
@@ -38,7 +40,8 @@ def test_unexpected_errors_are_masked_with_an_error_id(
     error = body["errors"][0]
     assert error["message"] == "Internal server error"
     assert error["extensions"]["code"] == "INTERNAL"
-    assert "hunter2" not in json.dumps(body) and "SELECT" not in json.dumps(body)
+    assert "hunter2" not in json.dumps(body)
+    assert "SELECT" not in json.dumps(body)
     logged = [r for r in caplog.records if r.name == "rbac_api.graphql"]
     assert error["extensions"]["errorId"] in logged[0].getMessage()
     assert logged[0].exc_info is not None  # the traceback stays on the server

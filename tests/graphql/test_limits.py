@@ -22,7 +22,9 @@ def strict_client(tmp_path: Path) -> Iterator[TestClient]:
 
 def test_query_within_the_depth_limit_runs(strict_client: TestClient) -> None:
     body = gql(strict_client, "{ me { roles { name } } }")
-    assert codes(body) == ["UNAUTHENTICATED"]  # validated and executed: refused by permission, not by the limit
+    assert codes(body) == [
+        "UNAUTHENTICATED"
+    ]  # validated and executed: refused by permission, not by the limit
 
 
 def test_query_deeper_than_the_limit_is_refused(strict_client: TestClient) -> None:
@@ -75,12 +77,16 @@ def test_deeply_nested_brackets_are_refused_not_a_500(client: TestClient) -> Non
 
 
 def test_batching_is_off(client: TestClient) -> None:
-    response = client.post("/graphql", json=[{"query": "{ can(scopes: []) }"}, {"query": "{ can(scopes: []) }"}])
+    response = client.post(
+        "/graphql", json=[{"query": "{ can(scopes: []) }"}, {"query": "{ can(scopes: []) }"}]
+    )
     assert response.status_code == 400
 
 
 def test_introspection_and_suggestions_are_on_in_development(client: TestClient) -> None:
-    assert gql(client, "{ __schema { queryType { name } } }")["data"] == {"__schema": {"queryType": {"name": "Query"}}}
+    assert gql(client, "{ __schema { queryType { name } } }")["data"] == {
+        "__schema": {"queryType": {"name": "Query"}}
+    }
     assert "Did you mean" in gql(client, "{ mee { username } }")["errors"][0]["message"]
 
 
@@ -93,4 +99,4 @@ def test_introspection_and_suggestions_are_off_in_production(tmp_path: Path) -> 
 
 def test_introspection_can_be_turned_off_in_development(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path, graphql_introspection=False))) as client:
-        assert "introspection" in gql(client, "{ __type(name: \"User\") { name } }")["errors"][0]["message"]
+        assert "introspection" in gql(client, '{ __type(name: "User") { name } }')["errors"][0]["message"]

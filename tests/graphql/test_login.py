@@ -26,7 +26,9 @@ def test_login_returns_a_token_that_works_for_rest_and_graphql(client: TestClien
 
 
 def test_login_with_scopes_narrows_the_token(client: TestClient) -> None:
-    payload = gql(client, LOGIN, username="admin", password=ADMIN_PASSWORD, scopes=["users:read"])["data"]["login"]
+    payload = gql(client, LOGIN, username="admin", password=ADMIN_PASSWORD, scopes=["users:read"])["data"][
+        "login"
+    ]
     assert payload["scopes"] == ["users:read"]
     body = gql(client, "{ me { username } }", payload["accessToken"])
     assert codes(body) == ["FORBIDDEN"]

@@ -47,7 +47,10 @@ class AppQuery:
 
     @strawberry.field(permission_classes=[HasScopes("profile:read")])
     def people(self) -> list[Person]:
-        return [Person(id=strawberry.ID("1"), name="admin", email="admin@x"), Person(id=strawberry.ID("2"), name="eddie", email="e@x")]
+        return [
+            Person(id=strawberry.ID("1"), name="admin", email="admin@x"),
+            Person(id=strawberry.ID("2"), name="eddie", email="e@x"),
+        ]
 
 
 @pytest.fixture
@@ -56,7 +59,13 @@ def app_client(tmp_path: Path) -> Iterator[TestClient]:
     with TestClient(app) as client:
         rbac = client.app.state.rbac  # type: ignore[attr-defined]
         for name, roles in (("eddie", ["editor"]), ("rita", ["reader"])):
-            rbac.users.create(username=name, password_hash=rbac.hasher.hash_sync(PASSWORD), email=None, full_name=None, roles=roles)
+            rbac.users.create(
+                username=name,
+                password_hash=rbac.hasher.hash_sync(PASSWORD),
+                email=None,
+                full_name=None,
+                roles=roles,
+            )
         yield client
 
 
@@ -98,27 +107,48 @@ def test_denials_name_what_was_missing(app_client: TestClient, token: Callable[[
     both = error_at(gql(app_client, "{ both }", rita), "both")
     assert both["extensions"]["missingScopes"] == ["documents:write"]
     either = error_at(gql(app_client, "{ either }", rita), "either")
-    assert "documents:write" in either["message"] and "users:write" in either["message"]
+    assert "documents:write" in either["message"]
+    assert "users:write" in either["message"]
     role = error_at(gql(app_client, "{ editorsOnly }", rita), "editorsOnly")
     assert "admin, editor" in role["message"]
 
 
-def test_is_self_or_shows_own_field_and_hides_others(app_client: TestClient, token: Callable[[str], str]) -> None:
+def test_is_self_or_shows_own_field_and_hides_others(
+    app_client: TestClient, token: Callable[[str], str]
+) -> None:
     body = gql(app_client, "{ people { name email } }", token("eddie"))
     # eddie is user 2: sees their own email, and null with an error for admin's.
     assert body["data"]["people"] == [{"name": "admin", "email": None}, {"name": "eddie", "email": "e@x"}]
     assert error_at(body, "people", 0, "email")["extensions"]["missingScopes"] == ["users:read"]
 
 
-def test_is_self_or_allows_everything_with_the_scopes(app_client: TestClient, token: Callable[[str], str]) -> None:
+def test_is_self_or_allows_everything_with_the_scopes(
+    app_client: TestClient, token: Callable[[str], str]
+) -> None:
     body = gql(app_client, "{ people { email } }", token("admin"))
     assert body == {"data": {"people": [{"email": "admin@x"}, {"email": "e@x"}]}}
 
 
-@pytest.mark.parametrize("factory", [IsAuthenticated, HasScopes("users:read"), HasAnyScope("users:read"), HasRole("admin"), IsSelfOr("users:read")])
+@pytest.mark.parametrize(
+    "factory",
+    [
+        IsAuthenticated,
+        HasScopes("users:read"),
+        HasAnyScope("users:read"),
+        HasRole("admin"),
+        IsSelfOr("users:read"),
+    ],
+)
 def test_has_permission_never_returns_an_awaitable(factory: type[RbacPermission], tmp_path: Path) -> None:
     rbac = create_app(make_settings(tmp_path)).state.rbac
-    admin = Principal(subject="1", username="admin", roles=frozenset({"admin"}), scopes=frozenset({"users:read"}), token_id="t", expires_at=0)
+    admin = Principal(
+        subject="1",
+        username="admin",
+        roles=frozenset({"admin"}),
+        scopes=frozenset({"users:read"}),
+        token_id="t",
+        expires_at=0,
+    )
     info: Any = type("Info", (), {"context": GraphQLContext(rbac, admin)})()
     result = factory().has_permission(type("Source", (), {"id": "1"})(), info)
     assert result is True

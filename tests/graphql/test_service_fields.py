@@ -50,7 +50,9 @@ def test_users_connection_pages_with_cursors(
 ) -> None:
     for name in ("bob", "carol", "dave"):
         make_user(name, "user")
-    query = "query($after: String) { users(first: 2, after: $after) { edges { cursor node { username } } pageInfo { hasNextPage endCursor } } }"
+    query = """query($after: String) {
+      users(first: 2, after: $after) { edges { cursor node { username } } pageInfo { hasNextPage endCursor } }
+    }"""
     first = gql(client, query, admin_token)["data"]["users"]
     assert [e["node"]["username"] for e in first["edges"]] == ["admin", "bob"]
     assert first["pageInfo"]["hasNextPage"] is True
@@ -65,10 +67,16 @@ def test_page_size_out_of_range_is_bad_user_input(client: TestClient, admin_toke
 
 
 def test_roles_and_policy_for_an_auditor(client: TestClient, auditor_token: str) -> None:
-    body = gql(client, "{ roles { name scopes } policy { version defaultRole scopes { name description } } }", auditor_token)
+    body = gql(
+        client,
+        "{ roles { name scopes } policy { version defaultRole scopes { name description } } }",
+        auditor_token,
+    )
     assert {r["name"] for r in body["data"]["roles"]} == {"user", "auditor", "admin", "reader", "editor"}
     assert body["data"]["policy"]["version"] == client.get("/health").json()["policy"]["version"]
-    assert {"name": "users:read", "description": "See user accounts and their roles"} in body["data"]["policy"]["scopes"]
+    assert {"name": "users:read", "description": "See user accounts and their roles"} in body["data"][
+        "policy"
+    ]["scopes"]
 
 
 def test_documents_need_documents_read_and_create_needs_documents_write(
@@ -84,7 +92,9 @@ def test_documents_need_documents_read_and_create_needs_documents_write(
     assert gql(client, "{ documents { title } }", reader)["data"] == {"documents": [{"title": "Plan"}]}
 
 
-def test_my_permissions_lists_roles_and_effective_scopes(client: TestClient, user_token: Callable[..., str]) -> None:
+def test_my_permissions_lists_roles_and_effective_scopes(
+    client: TestClient, user_token: Callable[..., str]
+) -> None:
     token = user_token("rita", "reader")
     body = gql(client, "{ myPermissions { roles scopes } }", token)
     assert body["data"]["myPermissions"] == {
@@ -107,15 +117,29 @@ def test_can_is_false_for_an_anonymous_caller(client: TestClient) -> None:
 
 
 def test_admin_manages_users_through_mutations(client: TestClient, admin_token: str) -> None:
-    create = 'mutation { createUser(input: {username: "Nora", password: "a long password", roles: ["editor"]}) { username roles { name } } }'
-    assert gql(client, create, admin_token)["data"]["createUser"] == {"username": "nora", "roles": [{"name": "editor"}]}
-    update = 'mutation { updateUser(username: "nora", input: {fullName: "Nora N.", disabled: true}) { fullName disabled } }'
+    create = """mutation {
+      createUser(input: {username: "Nora", password: "a long password", roles: ["editor"]}) {
+        username roles { name }
+      }
+    }"""
+    assert gql(client, create, admin_token)["data"]["createUser"] == {
+        "username": "nora",
+        "roles": [{"name": "editor"}],
+    }
+    update = """mutation {
+      updateUser(username: "nora", input: {fullName: "Nora N.", disabled: true}) { fullName disabled }
+    }"""
     assert gql(client, update, admin_token)["data"]["updateUser"] == {"fullName": "Nora N.", "disabled": True}
     assign = 'mutation { assignRole(username: "nora", role: "auditor") { roles { name } } }'
-    assert gql(client, assign, admin_token)["data"]["assignRole"]["roles"] == [{"name": "auditor"}, {"name": "editor"}]
+    assert gql(client, assign, admin_token)["data"]["assignRole"]["roles"] == [
+        {"name": "auditor"},
+        {"name": "editor"},
+    ]
     revoke = 'mutation { revokeRole(username: "nora", role: "editor") { roles { name } } }'
     assert gql(client, revoke, admin_token)["data"]["revokeRole"]["roles"] == [{"name": "auditor"}]
-    assert gql(client, 'mutation { deleteUser(username: "nora") }', admin_token)["data"] == {"deleteUser": True}
+    assert gql(client, 'mutation { deleteUser(username: "nora") }', admin_token)["data"] == {
+        "deleteUser": True
+    }
     assert gql(client, '{ user(username: "nora") { username } }', admin_token)["data"] == {"user": None}
 
 
@@ -125,7 +149,9 @@ def test_mutation_on_an_unknown_user_is_not_found(client: TestClient, admin_toke
 
 
 def test_create_user_rejects_a_short_password_as_bad_user_input(client: TestClient, admin_token: str) -> None:
-    body = gql(client, 'mutation { createUser(input: {username: "x", password: "short"}) { id } }', admin_token)
+    body = gql(
+        client, 'mutation { createUser(input: {username: "x", password: "short"}) { id } }', admin_token
+    )
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "password"}
 
 
@@ -133,5 +159,7 @@ def test_change_password_ends_the_live_token(client: TestClient, plain_token: st
     from tests.conftest import PASSWORD
 
     change = "mutation($old: String!, $new: String!) { changePassword(oldPassword: $old, newPassword: $new) }"
-    assert gql(client, change, plain_token, old=PASSWORD, new="a fresh password")["data"] == {"changePassword": True}
+    assert gql(client, change, plain_token, old=PASSWORD, new="a fresh password")["data"] == {
+        "changePassword": True
+    }
     assert codes(gql(client, "{ me { username } }", plain_token)) == ["UNAUTHENTICATED"]

@@ -21,7 +21,10 @@ def test_json_post_executes_with_status_200(client: TestClient) -> None:
     [
         ("application/x-www-form-urlencoded", "query=%7B+can%28scopes%3A+%5B%5D%29+%7D"),
         ("text/plain", '{"query": "{ can(scopes: []) }"}'),
-        ("multipart/form-data; boundary=x", '--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{}\r\n--x--'),
+        (
+            "multipart/form-data; boundary=x",
+            '--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{}\r\n--x--',
+        ),
     ],
     ids=["form", "text-plain", "multipart"],
 )
@@ -42,7 +45,10 @@ def test_mutations_over_get_are_refused(client: TestClient) -> None:
 
 
 def test_websocket_connections_are_refused(client: TestClient) -> None:
-    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+    with (
+        pytest.raises(WebSocketDisconnect),
+        client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
         ws.receive_text()
 
 
