@@ -109,7 +109,7 @@ class _HasRole(RbacPermission):
         refused = _require_login(context)
         if refused is not None:
             return refused
-        if self.roles.isdisjoint(context.principal.roles):
+        if not context.rbac.engine.check_role(context.principal, self.roles):
             names = ", ".join(sorted(self.roles))
             return PermissionDenied(frozenset(), frozenset(), f"Requires one of the roles: {names}")
         return None
