@@ -8,15 +8,18 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from typing import Any
 
+import strawberry
 from fastapi import APIRouter, FastAPI
 
 from rbac_api.authentication import Authenticator, UserStateCache
 from rbac_api.bootstrap import ensure_first_admin
-from rbac_api.guarded import route_targets, verify_app
+from rbac_api.graphql.execution import Executor, Limits
+from rbac_api.graphql.router import RbacGraphQLRouter
+from rbac_api.graphql.schema import build_schema
+from rbac_api.guarded import app_targets, verify_app
 from rbac_api.passwords import PasswordHasher
 from rbac_api.pidfiles import registered
 from rbac_api.policy import PolicyEngine, load_policy
-from rbac_api.policy.targets import Target
 from rbac_api.reload import PolicyReloader, reloading
 from rbac_api.rest import documents, system, token, users
 from rbac_api.rest.errors import install_error_handlers
@@ -62,14 +65,20 @@ def build_runtime(settings: Settings) -> Rbac:
     )
 
 
-def create_app(settings: Settings, *, routers: Iterable[APIRouter] = ()) -> FastAPI:
-    """Build the service. `routers` are an application's own routes, protected with the same dependencies.
+def create_app(
+    settings: Settings, *, routers: Iterable[APIRouter] = (), graphql_schema: strawberry.Schema | None = None
+) -> FastAPI:
+    """Build the service. `routers` are an application's own routes, protected with the same dependencies;
+    `graphql_schema` replaces the service's own schema at `/graphql` (build it with `RbacSchema`).
 
     Raises `ConfigError` (one line naming the fix), `PolicyError` (every problem as `file:line: message`)
     or `AppCheckError` (unguarded routes or fields, scopes the policy lacks) instead of starting.
     """
     rbac = build_runtime(settings)
     app = assemble_app(routers, production=settings.env == "production", lifespan=_lifespan(settings))
+    schema = graphql_schema if graphql_schema is not None else build_schema()
+    app.state.graphql_schema = schema
+    app.include_router(graphql_router(schema, settings), prefix="/graphql")
     targets = app_targets(app)
     for warning in verify_app(targets, rbac.engine.policy):
         log.warning("%s", warning)
@@ -105,11 +114,6 @@ def assemble_app(
     return app
 
 
-def app_targets(app: FastAPI) -> list[Target]:
-    """Every route (and, with GraphQL, every field) of `app`, with what it demands."""
-    return route_targets(app)
-
-
 def _lifespan(settings: Settings) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -121,6 +125,21 @@ def _lifespan(settings: Settings) -> Lifespan:
                 yield
 
     return lifespan
+
+
+def graphql_router(schema: strawberry.Schema, settings: Settings) -> RbacGraphQLRouter:
+    limits = Limits(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_tokens=settings.graphql_max_tokens,
+        introspection=settings.dev_default(settings.graphql_introspection),
+        suggestions=settings.dev_default(settings.graphql_suggestions),
+    )
+    return RbacGraphQLRouter(
+        Executor(schema, limits),
+        allow_get=settings.graphql_allow_get,
+        ide=settings.dev_default(settings.graphql_ide),
+    )
 
 
 def _publish_scopes_in_openapi(app: FastAPI, rbac: Rbac) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -22,7 +23,9 @@ from rbac_api.store.usernames import normalize_username
 app = typer.Typer(help="Role- and scope-based authorization service.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage user accounts in the configured database.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+app.add_typer(schema_app, name="schema")
 
 
 @app.command()
@@ -150,6 +153,21 @@ def _check_roles(rbac: Rbac, roles: list[str]) -> None:
             f"unknown role(s) {', '.join(unknown)}; "
             f"the policy defines {', '.join(sorted(rbac.engine.policy.roles))}"
         )
+
+
+@schema_app.command("export")
+def schema_export(
+    output: Annotated[str, typer.Option(help="File to write, or - for standard output.")] = "schema.graphql",
+) -> None:
+    """Write the GraphQL schema as SDL (the committed schema.graphql is checked against it in tests)."""
+    from rbac_api.graphql.schema import build_schema, export_sdl
+
+    sdl = export_sdl(build_schema())
+    if output == "-":
+        typer.echo(sdl, nl=False)
+        return
+    Path(output).write_text(sdl)
+    typer.echo(f"wrote {output}", err=True)
 
 
 def main() -> None:

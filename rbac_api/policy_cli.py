@@ -19,10 +19,10 @@ PolicyDir = Annotated[Path, typer.Argument(help="Policy directory.")]
 
 
 def code_targets() -> list[Target]:
-    """The service's routes (and GraphQL fields), as the start-up checks see them; no database needed."""
-    from rbac_api.app import app_targets, assemble_app
+    """The service's routes and GraphQL fields, as the start-up checks see them; no database needed."""
+    from rbac_api.guarded import service_targets
 
-    return app_targets(assemble_app())
+    return service_targets()
 
 
 def require_directory(directory: Path) -> None:

@@ -59,6 +59,21 @@ class Settings(BaseSettings):
     #: Clock skew tolerated on `exp`, `nbf` and `iat`.
     leeway_seconds: int = Field(default=5, ge=0, le=30)
 
+    #: GraphQL abuse limits. Depth counts nested selections; aliases are counted through fragment spreads.
+    graphql_max_depth: int = Field(default=10, ge=1, le=100)
+    graphql_max_aliases: int = Field(default=20, ge=0, le=1000)
+    graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)
+    #: None means on in development, off in production.
+    graphql_introspection: bool | None = None
+    graphql_suggestions: bool | None = None
+    graphql_ide: bool | None = None
+    #: Queries over GET (never mutations).
+    graphql_allow_get: bool = True
+
+    def dev_default(self, value: bool | None) -> bool:
+        """Resolve an on-in-development, off-in-production switch."""
+        return self.env == "development" if value is None else value
+
     def signing_key(self) -> bytes:
         """The HMAC key, or a `ConfigError` saying how to provide one.
 

@@ -20,19 +20,6 @@ def get_rbac(request: Request) -> Rbac:
     return rbac
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header; None when no header was sent.
-
-    A header in another scheme or with no token is a sent-but-invalid credential, not an anonymous call.
-    """
-    if authorization is None:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token or " " in token:
-        raise NotAuthenticated("Authorization header must be 'Bearer <token>'", token_sent=True)
-    return token
-
-
 class PrincipalDependency(OAuth2PasswordBearer):
     """`Security(current_principal, scopes=[...])`: authenticates, then enforces the scopes.
 
@@ -51,13 +38,12 @@ class PrincipalDependency(OAuth2PasswordBearer):
         return self._optional
 
     async def __call__(self, request: Request, security_scopes: SecurityScopes) -> Principal:  # type: ignore[override]
-        token = bearer_token(request.headers.get("authorization"))
         rbac: Rbac = request.app.state.rbac
-        if token is None:
+        principal = await rbac.authenticator.authenticate_header(request.headers.get("authorization"))
+        if not principal.is_authenticated:
             if self._optional and not security_scopes.scopes:
-                return Principal.anonymous()
+                return principal
             raise NotAuthenticated("Not authenticated: send 'Authorization: Bearer <token>' from POST /token")
-        principal = await rbac.authenticator.authenticate(token)
         if security_scopes.scopes:
             rbac.require(principal, frozenset(security_scopes.scopes), target=_target(request))
         return principal

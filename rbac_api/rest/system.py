@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Security
 
-from rbac_api.guarded import public_route
 from rbac_api.principal import Principal
 from rbac_api.reload import PolicyReloader
 from rbac_api.rest.deps import RbacDep, current_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
 from rbac_api.rest.schemas import PolicyOut, RoleOut
+from rbac_api.rest.targets import public_route
 
 router = APIRouter(tags=["policy"])
 

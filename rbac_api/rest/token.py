@@ -9,10 +9,10 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData
 
 from rbac_api.errors import BadCredentials, InvalidScope
-from rbac_api.guarded import public_route
 from rbac_api.login import login, parse_scope_parameter
 from rbac_api.rest.deps import RbacDep
 from rbac_api.rest.schemas import TokenOut
+from rbac_api.rest.targets import public_route
 
 router = APIRouter(tags=["auth"])
 

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, Security
 
 from rbac_api import accounts
-from rbac_api.guarded import public_route
 from rbac_api.principal import Principal
 from rbac_api.rest.deps import RbacDep, current_principal, optional_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
 from rbac_api.rest.schemas import ProfileUpdate, UserCreate, UserOut, UserPage, UserUpdate
+from rbac_api.rest.targets import public_route
 
 router = APIRouter(prefix="/users", tags=["users"], responses=AUTH_RESPONSES)
 

@@ -10,7 +10,10 @@ import pytest
 from fastapi import APIRouter, Security
 
 from rbac_api import Principal, create_app, current_principal
+from rbac_api.graphql.schema import Mutation
 from rbac_api.guarded import AppCheckError
+from rbac_api.policy.targets import code_location
+from rbac_api.rest import documents as rest_documents
 from tests.cli.test_cli import run
 from tests.conftest import POLICY_DIR, make_settings
 
@@ -67,10 +70,15 @@ def test_unused_catalogue_scopes_are_logged_as_warnings_at_start_up(
 def test_serve_refuses_to_start_when_the_policy_lacks_a_scope_the_code_requires(tmp_path: Path) -> None:
     result = run(tmp_path, "serve", "--port", "1", RBAC_POLICY_DIR=str(without_documents_write(tmp_path)))
     assert result.returncode == 1
+    fix = (
+        "requires scope 'documents:write', which the policy does not define: "
+        "add it to a 'scopes:' catalogue or fix the spelling in the code"
+    )
+    rest, graphql = code_location(rest_documents.create_document), code_location(Mutation.create_document)
     assert result.stderr.splitlines() == [
         "rbac-api: routes, fields and policy do not fit together; fix these and retry:",
-        "rbac_api/rest/documents.py:30: POST /documents requires scope 'documents:write', which the policy "
-        "does not define: add it to a 'scopes:' catalogue or fix the spelling in the code",
+        f"{rest}: POST /documents {fix}",
+        f"{graphql}: Mutation.createDocument {fix}",
     ]
 
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import pytest
+import strawberry
 from fastapi import APIRouter, Depends, FastAPI, Security
 from fastapi.testclient import TestClient
 
 from rbac_api import CurrentPrincipal, Principal, create_app, current_principal, optional_principal
-from rbac_api.app import app_targets, assemble_app
-from rbac_api.guarded import AppCheckError, field_targets, public_route
-from rbac_api.policy.targets import Target
+from rbac_api.app import assemble_app
+from rbac_api.graphql import HasScopes, RbacSchema
+from rbac_api.graphql.targets import field_targets
+from rbac_api.guarded import AppCheckError, app_targets, public_route
+from rbac_api.policy.targets import Check, Target, code_location
 from rbac_api.policy.usage import unguarded_problems
 from tests.conftest import make_settings
 
@@ -32,7 +34,9 @@ def target(router: APIRouter, name: str) -> Target:
 
 
 def line_of(function: object) -> int:
-    return inspect.getsourcelines(function)[1]  # type: ignore[arg-type]
+    location = code_location(function)
+    assert location is not None
+    return location.line
 
 
 def test_an_unguarded_route_stops_start_up_with_its_file_and_line(tmp_path: Path) -> None:
@@ -88,7 +92,7 @@ def test_a_route_needing_only_a_valid_token_is_guarded() -> None:
     @router.get("/me-too")
     async def me_too(principal: CurrentPrincipal) -> None: ...
 
-    assert target(router, "GET /me-too").describe() == "requires a valid token (no scope)"
+    assert target(router, "GET /me-too").checks == (Check("token"),)
 
 
 def test_an_optional_principal_alone_does_not_guard_a_route() -> None:
@@ -106,7 +110,7 @@ def test_router_dependencies_guard_every_route_of_the_router() -> None:
     @router.get("/shelf")
     async def shelf() -> None: ...
 
-    assert target(router, "GET /shelf").required == {"documents:read"}
+    assert target(router, "GET /shelf").checks == (Check("scopes", frozenset({"documents:read"})),)
 
 
 async def editor(_p: Annotated[Principal, Security(current_principal, scopes=["documents:read"])]) -> None:
@@ -123,7 +127,7 @@ def test_scopes_of_nested_security_dependencies_add_up() -> None:
     @router.post("/draft")
     async def draft(_e: Annotated[None, Security(editor, scopes=["documents:write"])]) -> None: ...
 
-    assert target(router, "POST /draft").required == {"documents:read", "documents:write"}
+    assert target(router, "POST /draft").scopes == {"documents:read", "documents:write"}
 
 
 def test_fastapi_documentation_routes_are_public_by_name() -> None:
@@ -177,14 +181,14 @@ def test_an_unguarded_graphql_field_is_reported() -> None:
         "GraphQL field Query.secret is neither guarded nor marked public: "
         "add permission_classes=[...] (AllowAny to make it public on purpose)"
     ]
-    assert {t.name: t.describe() for t in fields}["User.email"] == "requires users:read"
+    assert {t.name: t.describe() for t in fields}["User.email"] == "requires scopes users:read"
 
 
 def test_a_field_with_a_public_and_a_scoped_permission_is_guarded() -> None:
     (field,) = field_targets(
         {"User.email": (Permission(is_public=True), Permission(frozenset({"users:read"})))}
     )
-    assert field.required == {"users:read"}
+    assert field.scopes == {"users:read"}
     assert field.public is None
 
 
@@ -194,4 +198,30 @@ def test_dependencies_are_walked_even_through_plain_depends() -> None:
     @router.delete("/purge")
     async def purge(_x: Annotated[None, Depends(needs_admin)]) -> None: ...
 
-    assert target(router, "DELETE /purge").required == {"users:write"}
+    assert target(router, "DELETE /purge").scopes == {"users:write"}
+
+
+@strawberry.type
+class OpenQuery:
+    @strawberry.field(permission_classes=[HasScopes("documents:read")])
+    def shelf(self) -> str:
+        return "guarded"
+
+    @strawberry.field
+    def secret(self) -> str:
+        return "nobody guarded me"
+
+
+def test_an_unguarded_graphql_root_field_stops_start_up(tmp_path: Path) -> None:
+    with pytest.raises(AppCheckError) as caught:
+        create_app(make_settings(tmp_path), graphql_schema=RbacSchema(query=OpenQuery))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{HERE}:{line_of(OpenQuery.secret)}: GraphQL field OpenQuery.secret is neither guarded nor "
+        "marked public: add permission_classes=[...] (AllowAny to make it public on purpose)"
+    ]
+
+
+def test_the_graphql_endpoint_itself_is_public_because_its_fields_are_checked(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path))
+    endpoint = next(t for t in app_targets(app) if t.name == "POST /graphql")
+    assert endpoint.public == "the GraphQL endpoint: each field is guarded on its own"
