@@ -25,7 +25,8 @@ test: $(VENV)/.installed
 	$(BIN)/ruff check rbac_api tests $(wildcard bench)
 	$(BIN)/ruff format --check rbac_api tests $(wildcard bench)
 	$(BIN)/mypy
-	$(BIN)/rbac-api policy check policies
+	$(BIN)/rbac-api policy check --app policies
+	$(BIN)/rbac-api policy test policies
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 schema: $(VENV)/.installed

@@ -9,7 +9,7 @@ import typer
 
 from rbac_api.cli_env import fail, load_settings
 from rbac_api.pidfiles import DEFAULT_PID_DIR, send_reload, servers
-from rbac_api.policy import Problem, check_policy_dir, load_policy
+from rbac_api.policy import Policy, PolicyError, Problem, check_policy_dir, load_policy
 from rbac_api.policy.problems import has_errors
 from rbac_api.policy.targets import Target
 
@@ -49,6 +49,35 @@ def check(
     if has_errors(problems):
         raise typer.Exit(1)
     typer.echo(f"{directory}: policy OK{' (and the code fits it)' if app else ''}", err=True)
+
+
+@policy_app.command("test")
+def run_tests(directory: PolicyDir = Path("policies")) -> None:
+    """Run the policy tests in DIR/tests/*.yaml; prints each failure as file:line: why."""
+    from rbac_api.policy.casefile import case_files, run_directory
+
+    require_directory(directory)
+    if not case_files(directory):
+        fail(f"no policy tests in {directory / 'tests'}; add *.yaml files with a 'cases:' list", code=2)
+    policy = loaded(directory)
+    outcomes, problems = run_directory(directory, policy, code_targets())
+    for problem in problems:
+        typer.echo(str(problem))
+    failed = [outcome for outcome in outcomes if not outcome.passed]
+    for outcome in failed:
+        typer.echo(f"{outcome.case.location}: FAIL {outcome.explain()}")
+    typer.echo(f"{len(outcomes)} cases: {len(outcomes) - len(failed)} passed, {len(failed)} failed", err=True)
+    if failed or problems:
+        raise typer.Exit(1)
+
+
+def loaded(directory: Path) -> Policy:
+    """The policy of `directory`, or exit 1 printing its problems as `file:line: message`."""
+    try:
+        return load_policy(directory)
+    except PolicyError as exc:
+        typer.echo(str(exc))
+        fail(f"{directory}: the policy has errors (above); fix them first")
 
 
 @policy_app.command("reload")

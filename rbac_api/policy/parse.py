@@ -61,12 +61,16 @@ def read_source(path: Path) -> tuple[SourceFile | None, list[Problem]]:
         node = compose(text)
         document = None if node is None else builder.build(node)
     except YAMLError as error:
-        problem = Problem(Location(shown, _error_line(error, text)), _error_message(error))
-        return SourceFile(path.name, shown, data, None, parsed=False), [problem]
+        return SourceFile(path.name, shown, data, None, parsed=False), [yaml_problem(shown, error, text)]
     return SourceFile(path.name, shown, data, document), [
         Problem(Location(shown, line), f"duplicate key '{key}' (first at line {first}); remove one")
         for key, line, first in builder.duplicates
     ]
+
+
+def yaml_problem(shown: str, error: YAMLError, text: str) -> Problem:
+    """A YAML read error as `file:line: YAML syntax error: ...`."""
+    return Problem(Location(shown, _error_line(error, text)), _error_message(error))
 
 
 def _error_line(error: YAMLError, text: str) -> int:
