@@ -22,10 +22,11 @@ run: $(VENV)/.installed
 
 ## Lint, type-check, validate the shipped policy and run the whole test suite.
 test: $(VENV)/.installed
-	$(BIN)/ruff check rbac_api tests bench
-	$(BIN)/ruff format --check rbac_api tests bench
+	$(BIN)/ruff check rbac_api tests $(wildcard bench)
+	$(BIN)/ruff format --check rbac_api tests $(wildcard bench)
 	$(BIN)/mypy
-	$(BIN)/rbac-api policy check policies
+	$(BIN)/rbac-api policy check --app policies
+	$(BIN)/rbac-api policy test policies
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 schema: $(VENV)/.installed

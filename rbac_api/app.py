@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from typing import Any
 
+import strawberry
 from fastapi import APIRouter, FastAPI
 
 from rbac_api.authentication import Authenticator, UserStateCache
 from rbac_api.bootstrap import ensure_first_admin
+from rbac_api.graphql.execution import Executor, Limits
+from rbac_api.graphql.router import RbacGraphQLRouter
+from rbac_api.graphql.schema import build_schema
+from rbac_api.guarded import app_targets, verify_app
 from rbac_api.passwords import PasswordHasher
+from rbac_api.pidfiles import registered
 from rbac_api.policy import PolicyEngine, load_policy
+from rbac_api.reload import PolicyReloader, reloading
 from rbac_api.rest import documents, system, token, users
 from rbac_api.rest.errors import install_error_handlers
 from rbac_api.runtime import Rbac
@@ -20,6 +29,10 @@ from rbac_api.store.database import create_tables, make_engine
 from rbac_api.store.documents import DocumentStore
 from rbac_api.store.users import UserStore
 from rbac_api.tokens import TokenCodec
+
+log = logging.getLogger("rbac_api.startup")
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def build_runtime(settings: Settings) -> Rbac:
@@ -52,13 +65,23 @@ def build_runtime(settings: Settings) -> Rbac:
     )
 
 
-def create_app(settings: Settings, *, routers: Iterable[APIRouter] = ()) -> FastAPI:
-    """Build the service. `routers` are an application's own routes, protected with the same dependencies.
+def create_app(
+    settings: Settings, *, routers: Iterable[APIRouter] = (), graphql_schema: strawberry.Schema | None = None
+) -> FastAPI:
+    """Build the service. `routers` are an application's own routes, protected with the same dependencies;
+    `graphql_schema` replaces the service's own schema at `/graphql` (build it with `RbacSchema`).
 
-    Raises `ConfigError` (one line naming the fix) or `PolicyError` (every problem as `file:line: message`)
-    instead of starting with a bad configuration.
+    Raises `ConfigError` (one line naming the fix), `PolicyError` (every problem as `file:line: message`)
+    or `AppCheckError` (unguarded routes or fields, scopes the policy lacks) instead of starting.
     """
     rbac = build_runtime(settings)
+    app = assemble_app(routers, production=settings.env == "production", lifespan=_lifespan(settings))
+    schema = graphql_schema if graphql_schema is not None else build_schema()
+    app.state.graphql_schema = schema
+    app.include_router(graphql_router(schema, settings), prefix="/graphql")
+    targets = app_targets(app)
+    for warning in verify_app(targets, rbac.engine.policy):
+        log.warning("%s", warning)
     first_admin = ensure_first_admin(rbac)
     if first_admin is not None and first_admin.generated_password is not None:
         # Printed, not logged: log pipelines keep what they see.
@@ -67,20 +90,56 @@ def create_app(settings: Settings, *, routers: Iterable[APIRouter] = ()) -> Fast
             f"{first_admin.generated_password}  (change it with PATCH /users/me)",
             file=sys.stderr,
         )
-    production = settings.env == "production"
+    app.state.rbac = rbac
+    app.state.reloader = PolicyReloader(rbac.engine, settings.policy_dir, targets)
+    _publish_scopes_in_openapi(app, rbac)
+    return app
+
+
+def assemble_app(
+    routers: Iterable[APIRouter] = (), *, production: bool = False, lifespan: Lifespan | None = None
+) -> FastAPI:
+    """The service's routes and error handling, without the runtime: what the start-up checks walk."""
     app = FastAPI(
         title="rbac-api",
         version="0.1.0",
         description="Role- and scope-based authorization service",
         docs_url=None if production else "/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
-    app.state.rbac = rbac
     install_error_handlers(app)
     for router in (token.router, users.router, system.router, documents.router, *routers):
         app.include_router(router)
-    _publish_scopes_in_openapi(app, rbac)
     return app
+
+
+def _lifespan(settings: Settings) -> Lifespan:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        reloader: PolicyReloader = app.state.reloader
+        with ExitStack() as stack:
+            if settings.pid_dir is not None:
+                stack.enter_context(registered(settings.pid_dir, settings.policy_dir))
+            async with reloading(reloader, watch=settings.policy_watch):
+                yield
+
+    return lifespan
+
+
+def graphql_router(schema: strawberry.Schema, settings: Settings) -> RbacGraphQLRouter:
+    limits = Limits(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_tokens=settings.graphql_max_tokens,
+        introspection=settings.dev_default(settings.graphql_introspection),
+        suggestions=settings.dev_default(settings.graphql_suggestions),
+    )
+    return RbacGraphQLRouter(
+        Executor(schema, limits),
+        allow_get=settings.graphql_allow_get,
+        ide=settings.dev_default(settings.graphql_ide),
+    )
 
 
 def _publish_scopes_in_openapi(app: FastAPI, rbac: Rbac) -> None:
@@ -97,3 +156,8 @@ def _publish_scopes_in_openapi(app: FastAPI, rbac: Rbac) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app_from_environment() -> FastAPI:
+    """`create_app` with settings from `RBAC_*` variables: the factory each worker process calls."""
+    return create_app(Settings())

@@ -15,9 +15,22 @@ import anyio
 from rbac_api.errors import INVALID_TOKEN_MESSAGE, NotAuthenticated
 from rbac_api.policy.engine import PolicyEngine
 from rbac_api.policy.model import Policy
-from rbac_api.principal import Principal
+from rbac_api.principal import ANONYMOUS, Principal
 from rbac_api.store.users import UserState
 from rbac_api.tokens import AccessClaims, TokenCodec
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None when no header was sent.
+
+    A header in another scheme or with no token is a sent-but-invalid credential, not an anonymous call.
+    """
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise NotAuthenticated("Authorization header must be 'Bearer <token>'", token_sent=True)
+    return token
 
 
 class UserStateCache:
@@ -114,6 +127,16 @@ class Authenticator:
         self._cache_size = cache_size
         self._leeway = codec.leeway
         self._verified: OrderedDict[str, _Verified] = OrderedDict()  # FIFO, O(1) eviction
+
+    async def authenticate_header(self, authorization: str | None) -> Principal:
+        """The principal for an `Authorization` header value; anonymous when no header was sent.
+
+        REST dependencies and the GraphQL context both call this: there is no second decoder.
+        """
+        token = bearer_token(authorization)
+        if token is None:
+            return ANONYMOUS
+        return await self.authenticate(token)
 
     async def authenticate(self, token: str) -> Principal:
         entry = self._verified.get(token)

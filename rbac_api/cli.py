@@ -2,68 +2,76 @@
 
 from __future__ import annotations
 
+import copy
+import os
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
+from rbac_api.cli_env import fail, fail_on_startup, load_settings, runtime
 from rbac_api.errors import RbacError
+from rbac_api.guarded import AppCheckError
 from rbac_api.passwords import password_problem
-from rbac_api.policy import PolicyError, check_policy_dir
+from rbac_api.pidfiles import DEFAULT_PID_DIR
+from rbac_api.policy import PolicyError
+from rbac_api.policy_cli import policy_app
 from rbac_api.runtime import Rbac
-from rbac_api.settings import ConfigError, Settings
+from rbac_api.settings import ConfigError
 from rbac_api.store.usernames import normalize_username
 
 app = typer.Typer(help="Role- and scope-based authorization service.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage user accounts in the configured database.", no_args_is_help=True)
-policy_app = typer.Typer(help="Validate and inspect policy files.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"rbac-api: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "RBAC_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
-        fail(f"{name}: {first['msg']}")
-
-
-def runtime() -> Rbac:
-    from rbac_api.app import build_runtime
-
-    try:
-        return build_runtime(load_settings())
-    except ConfigError as exc:
-        fail(str(exc))
-    except PolicyError as exc:
-        fail("the policy is invalid; fix these and retry:\n" + str(exc))
+app.add_typer(schema_app, name="schema")
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes; each reloads the policy itself.")
+    ] = 1,
 ) -> None:
     """Run the service with settings from RBAC_* environment variables."""
     import uvicorn
 
     from rbac_api.app import create_app
 
+    settings = load_settings()
+    if settings.pid_dir is None:
+        settings = settings.model_copy(update={"pid_dir": DEFAULT_PID_DIR})
     try:
-        application = create_app(load_settings())
-    except ConfigError as exc:
-        fail(str(exc))
-    except PolicyError as exc:
-        fail("the policy is invalid; fix these and retry:\n" + str(exc))
-    uvicorn.run(application, host=host, port=port, log_level="info")
+        # Built here even with several workers: a bad configuration stops start-up once, with its reasons.
+        application = create_app(settings)
+    except (ConfigError, PolicyError, AppCheckError) as exc:
+        fail_on_startup(exc)
+    logging = log_config()
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_config=logging)
+        return
+    os.environ["RBAC_PID_DIR"] = str(settings.pid_dir)
+    factory = "rbac_api.app:app_from_environment"
+    uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_config=logging)
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus ours at INFO: reloads and warnings as usual, denials as bare JSON lines."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["json_line"] = {"format": "%(message)s"}
+    config["handlers"]["audit"] = {
+        "formatter": "json_line",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["rbac_api"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["loggers"]["rbac_api.audit"] = {"handlers": ["audit"], "level": "INFO", "propagate": False}
+    return config
 
 
 @users_app.command("create")
@@ -147,20 +155,19 @@ def _check_roles(rbac: Rbac, roles: list[str]) -> None:
         )
 
 
-@policy_app.command("check")
-def policy_check(
-    directory: Annotated[Path, typer.Argument(help="Policy directory.")] = Path("policies"),
+@schema_app.command("export")
+def schema_export(
+    output: Annotated[str, typer.Option(help="File to write, or - for standard output.")] = "schema.graphql",
 ) -> None:
-    """Validate a policy directory; prints every problem as file:line: message."""
-    if not directory.is_dir():
-        fail(f"{directory} is not a directory; pass the folder holding the policy *.yaml files", code=2)
-    problems = check_policy_dir(directory)
-    for problem in problems:
-        typer.echo(str(problem))
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise typer.Exit(1)
-    typer.echo(f"{directory}: policy OK", err=True)
+    """Write the GraphQL schema as SDL (the committed schema.graphql is checked against it in tests)."""
+    from rbac_api.graphql.schema import build_schema, export_sdl
+
+    sdl = export_sdl(build_schema())
+    if output == "-":
+        typer.echo(sdl, nl=False)
+        return
+    Path(output).write_text(sdl)
+    typer.echo(f"wrote {output}", err=True)
 
 
 def main() -> None:

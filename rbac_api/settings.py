@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     bcrypt_rounds: int = Field(default=12, ge=4, le=31)
     policy_dir: Path = Path("policies")
+    #: Reload the policy when a file in `policy_dir` changes. Off: reload with SIGHUP or
+    #: `rbac-api policy reload` only (for file systems where watching does not work).
+    policy_watch: bool = True
+    #: Where a serving process registers its pid for `rbac-api policy reload`. `rbac-api serve` uses
+    #: `var/run` when this is not set; None elsewhere means the process does not register.
+    pid_dir: Path | None = None
     allow_signup: bool = False
     admin_password: SecretStr | None = None
     #: Staleness bound: how long another instance's change to a user (disable, delete, role removal,
@@ -52,6 +58,21 @@ class Settings(BaseSettings):
     token_cache_size: int = Field(default=10_000, ge=0, le=1_000_000)
     #: Clock skew tolerated on `exp`, `nbf` and `iat`.
     leeway_seconds: int = Field(default=5, ge=0, le=30)
+
+    #: GraphQL abuse limits. Depth counts nested selections; aliases are counted through fragment spreads.
+    graphql_max_depth: int = Field(default=10, ge=1, le=100)
+    graphql_max_aliases: int = Field(default=20, ge=0, le=1000)
+    graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)
+    #: None means on in development, off in production.
+    graphql_introspection: bool | None = None
+    graphql_suggestions: bool | None = None
+    graphql_ide: bool | None = None
+    #: Queries over GET (never mutations).
+    graphql_allow_get: bool = True
+
+    def dev_default(self, value: bool | None) -> bool:
+        """Resolve an on-in-development, off-in-production switch."""
+        return self.env == "development" if value is None else value
 
     def signing_key(self) -> bytes:
         """The HMAC key, or a `ConfigError` saying how to provide one.

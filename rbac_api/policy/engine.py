@@ -56,6 +56,11 @@ class PolicyEngine:
             return Decision(True, required, _NOTHING)
         return Decision(False, required, required - held)
 
+    def check_role(self, principal: Principal, roles: frozenset[str]) -> bool:
+        """True when `principal` holds one of `roles` that the policy in force still defines."""
+        held = principal.roles & roles
+        return bool(held) and any(name in self._policy.roles for name in held)
+
     def check_any(self, principal: Principal, candidates: frozenset[str]) -> Decision:
         """Allow when `principal` holds at least one scope in `candidates`."""
         if not candidates or candidates.isdisjoint(principal.scopes):

@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
+from rbac_api.policy.located import YamlMap, YamlSeq
 from rbac_api.policy.model import ROLE_PATTERN, SCOPE_PATTERN, WILDCARD_PATTERN, Location
 from rbac_api.policy.parse import SourceFile
 from rbac_api.policy.problems import Problem
@@ -72,8 +71,8 @@ class _FileReader:
         entries = FileEntries()
         if document is None:
             return entries
-        if not isinstance(document, CommentedMap):
-            line = document.lc.line + 1 if isinstance(document, CommentedSeq) else 1
+        if not isinstance(document, YamlMap):
+            line = document.line if isinstance(document, YamlSeq) else 1
             expected = f"expected a mapping with keys {_listing(TOP_LEVEL_KEYS)}"
             self._report(line, f"{expected}; found {_kind(document)}")
             return entries
@@ -90,19 +89,19 @@ class _FileReader:
     def _report(self, line: int, message: str) -> None:
         self.problems.append(Problem(Location(self.path, line), message))
 
-    def _unknown_keys(self, mapping: CommentedMap, allowed: tuple[str, ...], where: str) -> None:
+    def _unknown_keys(self, mapping: YamlMap, allowed: tuple[str, ...], where: str) -> None:
         for key in mapping:
             if key not in allowed:
                 message = f"unknown key '{key}'{where} (expected {_listing(allowed)})"
                 self._report(_key_line(mapping, key), message)
 
-    def _mapping(self, value: Any, line: int, what: str) -> CommentedMap:
+    def _mapping(self, value: Any, line: int, what: str) -> YamlMap:
         if value is None:
-            return CommentedMap()
-        if isinstance(value, CommentedMap):
+            return YamlMap(line)
+        if isinstance(value, YamlMap):
             return value
         self._report(line, f"{what}; found {_kind(value)}")
-        return CommentedMap()
+        return YamlMap(line)
 
     def _name(self, key: Any, pattern: re.Pattern[str], line: int, kind: str, grammar: str) -> str | None:
         name = str(key)
@@ -139,11 +138,11 @@ class _FileReader:
         # A malformed name is reported but the role is kept, so roles inheriting it are not reported too.
         self._name(key, ROLE_PATTERN, line, "role", ROLE_GRAMMAR)
         name, location = str(key), Location(self.path, line)
-        if body is not None and not isinstance(body, CommentedMap):
+        if body is not None and not isinstance(body, YamlMap):
             what = f"role '{name}' must be a mapping with keys {_listing(ROLE_KEYS)}"
             self._report(line, f"{what}; found {_kind(body)}")
             return RoleEntry(name, "", (), (), location, flawed=True)
-        body = body if body is not None else CommentedMap()
+        body = body if body is not None else YamlMap(line)
         self._unknown_keys(body, ROLE_KEYS, f" in role '{name}'")
         description = self._role_description(name, body, line)
         problems_before = len(self.problems)
@@ -152,13 +151,13 @@ class _FileReader:
         flawed = len(self.problems) > problems_before
         return RoleEntry(name, description, grants, inherits, location, flawed=flawed)
 
-    def _role_description(self, name: str, body: CommentedMap, role_line: int) -> str:
+    def _role_description(self, name: str, body: YamlMap, role_line: int) -> str:
         if "description" not in body:
             self._report(role_line, f"role '{name}' has no description")
             return ""
         return self._description(body["description"], _key_line(body, "description"), f"role '{name}'")
 
-    def _grants(self, role: str, body: CommentedMap) -> tuple[Ref, ...]:
+    def _grants(self, role: str, body: YamlMap) -> tuple[Ref, ...]:
         grants = []
         for ref in self._refs(role, body, "scopes", "scope name"):
             if "*" not in ref.name or WILDCARD_PATTERN.fullmatch(ref.name):
@@ -171,21 +170,21 @@ class _FileReader:
                 self._report(ref.location.line, f"{message}, such as 'users:*'")
         return tuple(grants)
 
-    def _refs(self, role: str, body: CommentedMap, key: str, what: str) -> tuple[Ref, ...]:
+    def _refs(self, role: str, body: YamlMap, key: str, what: str) -> tuple[Ref, ...]:
         value = body.get(key)
         if value is None:
             return ()
-        if not isinstance(value, CommentedSeq):
+        if not isinstance(value, YamlSeq):
             expected = f"'{key}' of role '{role}' must be a list of {what}s"
             self._report(_key_line(body, key), f"{expected}; found {_kind(value)}")
             return ()
         refs = []
         for index, item in enumerate(value):
-            line = value.lc.item(index)[0] + 1
+            line = value.item_line(index)
             if isinstance(item, str):
                 refs.append(Ref(item, Location(self.path, line)))
             else:
-                hint = " (a space after ':' makes 'a: b' a mapping)" if isinstance(item, CommentedMap) else ""
+                hint = " (a space after ':' makes 'a: b' a mapping)" if isinstance(item, YamlMap) else ""
                 self._report(line, f"'{key}' of role '{role}' lists {_kind(item)}, not a {what}{hint}")
         return tuple(refs)
 
@@ -196,10 +195,8 @@ class _FileReader:
         return None
 
 
-def _key_line(mapping: CommentedMap, key: Any) -> int:
-    # Keys pulled in by a YAML merge (`<<: *base`) have no line of their own: use the mapping's.
-    position = mapping.lc.data.get(key)
-    return int(position[0] if position else mapping.lc.line) + 1
+def _key_line(mapping: YamlMap, key: Any) -> int:
+    return mapping.key_line(key)
 
 
 def _listing(names: tuple[str, ...]) -> str:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
+from yaml import YAMLError
+from yaml.error import MarkedYAMLError
+from yaml.reader import ReaderError
 
+from rbac_api.policy.located import Builder, compose
 from rbac_api.policy.model import Location
 from rbac_api.policy.problems import Problem
 
@@ -27,31 +27,6 @@ class SourceFile:
     document: Any
     #: False after a syntax error: the file's names are unknown, so cross-file checks must wait.
     parsed: bool = True
-
-
-class _RecordingConstructor(RoundTripConstructor):
-    """Round-trip constructor that keeps the first of duplicate keys and records the others.
-
-    ruamel either raises on the first duplicate or silently keeps one; we want every duplicate reported.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.duplicates: list[tuple[Any, int, int]] = []
-
-    def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
-        if key not in mapping:
-            return True
-        first_line = mapping.lc.key(key)[0] + 1
-        self.duplicates.append((key, key_node.start_mark.line + 1, first_line))
-        return False
-
-    def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
-        # Explicit tags (`!!int x`) make ruamel raise bare ValueError/KeyError; give them the node's line.
-        try:
-            return super().construct_non_recursive_object(node, tag)
-        except (ValueError, KeyError, TypeError) as error:
-            raise ConstructorError(None, None, f"cannot read value ({error})", node.start_mark) from error
 
 
 def policy_files(directory: Path) -> list[Path]:
@@ -81,18 +56,21 @@ def read_source(path: Path) -> tuple[SourceFile | None, list[Problem]]:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         return None, [Problem(Location(shown, line), "file is not UTF-8 text")]
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _RecordingConstructor
+    builder = Builder()
     try:
-        document = yaml.load(text)
+        node = compose(text)
+        document = None if node is None else builder.build(node)
     except YAMLError as error:
-        problem = Problem(Location(shown, _error_line(error, text)), _error_message(error))
-        return SourceFile(path.name, shown, data, None, parsed=False), [problem]
-    constructor: _RecordingConstructor = yaml.constructor
+        return SourceFile(path.name, shown, data, None, parsed=False), [yaml_problem(shown, error, text)]
     return SourceFile(path.name, shown, data, document), [
         Problem(Location(shown, line), f"duplicate key '{key}' (first at line {first}); remove one")
-        for key, line, first in constructor.duplicates
+        for key, line, first in builder.duplicates
     ]
+
+
+def yaml_problem(shown: str, error: YAMLError, text: str) -> Problem:
+    """A YAML read error as `file:line: YAML syntax error: ...`."""
+    return Problem(Location(shown, _error_line(error, text)), _error_message(error))
 
 
 def _error_line(error: YAMLError, text: str) -> int:

@@ -24,7 +24,8 @@ class Problem:
 
     def __str__(self) -> str:
         # Names in messages come from the files; escaping control characters keeps one problem per line.
-        return f"{self.location}: {self.message.translate(_ESCAPES)}"
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{self.location}: {label}{self.message.translate(_ESCAPES)}"
 
 
 class PolicyError(Exception):

@@ -22,19 +22,6 @@ async def get_rbac(request: Request) -> Rbac:
     return rbac
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header; None when no header was sent.
-
-    A header in another scheme or with no token is a sent-but-invalid credential, not an anonymous call.
-    """
-    if authorization is None:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token or " " in token:
-        raise NotAuthenticated("Authorization header must be 'Bearer <token>'", token_sent=True)
-    return token
-
-
 class PrincipalDependency(OAuth2PasswordBearer):
     """`Security(current_principal, scopes=[...])`: authenticates, then enforces the scopes.
 
@@ -47,14 +34,18 @@ class PrincipalDependency(OAuth2PasswordBearer):
         super().__init__(tokenUrl=TOKEN_URL, scheme_name="OAuth2", auto_error=not optional)
         self._optional = optional
 
+    @property
+    def optional(self) -> bool:
+        """True when a request without a token passes as `Principal.anonymous()` (unless scopes are asked)."""
+        return self._optional
+
     async def __call__(self, request: Request, security_scopes: SecurityScopes) -> Principal:  # type: ignore[override]
-        token = bearer_token(request.headers.get("authorization"))
         rbac: Rbac = request.app.state.rbac
-        if token is None:
+        principal = await rbac.authenticator.authenticate_header(request.headers.get("authorization"))
+        if not principal.is_authenticated:
             if self._optional and not security_scopes.scopes:
-                return Principal.anonymous()
+                return principal
             raise NotAuthenticated("Not authenticated: send 'Authorization: Bearer <token>' from POST /token")
-        principal = await rbac.authenticator.authenticate(token)
         if security_scopes.scopes:
             required = frozenset(security_scopes.scopes)
             # The audit target is built only on denial: building it cost a URL parse per request.

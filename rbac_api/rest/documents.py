@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Query, Security
 
+from rbac_api import documents
 from rbac_api.principal import Principal
 from rbac_api.rest.deps import RbacDep, current_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
@@ -23,11 +22,11 @@ DocumentWriter = Annotated[Principal, Security(current_principal, scopes=["docum
 async def list_documents(
     rbac: RbacDep, _principal: DocumentReader, limit: Annotated[int, Query(ge=1, le=100)] = 50
 ) -> list[DocumentOut]:
-    documents = await anyio.to_thread.run_sync(partial(rbac.documents.list, limit=limit))
-    return [DocumentOut.model_validate(d, from_attributes=True) for d in documents]
+    found = await documents.list_documents(rbac, limit=limit)
+    return [DocumentOut.model_validate(d, from_attributes=True) for d in found]
 
 
 @router.post("", response_model=DocumentOut, status_code=201)
 async def create_document(rbac: RbacDep, body: DocumentCreate, principal: DocumentWriter) -> DocumentOut:
-    create = partial(rbac.documents.create, title=body.title, body=body.body, owner_id=int(principal.subject))
-    return DocumentOut.model_validate(await anyio.to_thread.run_sync(create), from_attributes=True)
+    created = await documents.create_document(rbac, principal, title=body.title, body=body.body)
+    return DocumentOut.model_validate(created, from_attributes=True)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Security
+from fastapi import APIRouter, Depends, Request, Security
 
 from rbac_api.principal import Principal
+from rbac_api.reload import PolicyReloader
 from rbac_api.rest.deps import RbacDep, current_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
 from rbac_api.rest.schemas import PolicyOut, RoleOut
+from rbac_api.rest.targets import public_route
 
 router = APIRouter(tags=["policy"])
 
@@ -43,8 +46,17 @@ async def read_policy(rbac: RbacDep, _principal: PolicyReader) -> PolicyOut:
     )
 
 
-@router.get("/health")
-async def health(rbac: RbacDep) -> dict[str, Any]:
-    """Readiness, and the policy version this process enforces. Public: it reveals no user data."""
-    policy = rbac.engine.policy
-    return {"status": "ok", "policy": {"version": policy.version, "loaded_at": policy.loaded_at.isoformat()}}
+def get_reloader(request: Request) -> PolicyReloader:
+    reloader: PolicyReloader = request.app.state.reloader
+    return reloader
+
+
+@router.get("/health", openapi_extra=public_route("readiness probe; shows no user data"))
+async def health(reloader: Annotated[PolicyReloader, Depends(get_reloader)]) -> dict[str, Any]:
+    """Readiness, this process's pid and the policy version it enforces; `degraded` while the last
+    policy change is rejected (the previous version stays in force, `error` says why)."""
+    policy = reloader.engine.policy
+    state: dict[str, Any] = {"version": policy.version, "loaded_at": policy.loaded_at.isoformat()}
+    if reloader.error is not None:
+        state["error"] = reloader.error
+    return {"status": "ok" if reloader.error is None else "degraded", "pid": os.getpid(), "policy": state}

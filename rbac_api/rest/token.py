@@ -12,6 +12,7 @@ from rbac_api.errors import BadCredentials, InvalidScope
 from rbac_api.login import login, parse_scope_parameter
 from rbac_api.rest.deps import RbacDep
 from rbac_api.rest.schemas import TokenOut
+from rbac_api.rest.targets import public_route
 
 router = APIRouter(tags=["auth"])
 
@@ -56,7 +57,7 @@ class OAuthError(Exception):
     "/token",
     response_model=TokenOut,
     summary="Log in with a password (OAuth2 password grant)",
-    openapi_extra=_TOKEN_FORM_SCHEMA,
+    openapi_extra=public_route("the login: it is how a caller gets a token", **_TOKEN_FORM_SCHEMA),
     responses={400: {"description": "RFC 6749 §5.2 error: invalid_request, invalid_grant, invalid_scope..."}},
 )
 async def issue_token(request: Request, rbac: RbacDep) -> JSONResponse:

@@ -11,6 +11,7 @@ from rbac_api.principal import Principal
 from rbac_api.rest.deps import RbacDep, current_principal, optional_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
 from rbac_api.rest.schemas import ProfileUpdate, UserCreate, UserOut, UserPage, UserUpdate
+from rbac_api.rest.targets import public_route
 
 router = APIRouter(prefix="/users", tags=["users"], responses=AUTH_RESPONSES)
 
@@ -36,7 +37,18 @@ async def update_me(rbac: RbacDep, body: ProfileUpdate, principal: ProfileWriter
     return UserOut.of(await accounts.update_profile(rbac, principal, changes))
 
 
-@router.post("", response_model=UserOut, status_code=201, responses={409: {"description": "Username taken"}})
+#: Anyone may call it; `accounts.create_account` decides: sign-up (when RBAC_ALLOW_SIGNUP is on, default
+#: role only) for anonymous callers, any roles for callers holding `users:write`, 403 for everyone else.
+SIGN_UP = public_route("sign-up; the rules are enforced in accounts.create_account")
+
+
+@router.post(
+    "",
+    response_model=UserOut,
+    status_code=201,
+    responses={409: {"description": "Username taken"}},
+    openapi_extra=SIGN_UP,
+)
 async def create_user(
     rbac: RbacDep, body: UserCreate, principal: Annotated[Principal, Security(optional_principal)]
 ) -> UserOut:

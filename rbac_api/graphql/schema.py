@@ -1,0 +1,174 @@
+"""The service's GraphQL schema: the same operations as REST, with the same scopes, one for one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from rbac_api import accounts, documents
+from rbac_api.errors import InvalidInput, NotFound
+from rbac_api.graphql.context import GraphQLContext
+from rbac_api.graphql.guards import RbacSchema
+from rbac_api.graphql.permissions import AllowAny, HasScopes, IsAuthenticated
+from rbac_api.graphql.types import (
+    AuthPayload,
+    CreateUserInput,
+    Document,
+    Permissions,
+    PolicyInfo,
+    Role,
+    UpdateUserInput,
+    User,
+    UserConnection,
+)
+from rbac_api.login import check_requested_scopes, login
+from rbac_api.policy.model import is_scope_name
+
+Ctx = Info[GraphQLContext, None]
+MAX_PAGE = 100
+
+
+def _page_size(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field="first")
+    return first
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(permission_classes=[HasScopes("profile:read")], description="The caller's own account")
+    async def me(self, info: Ctx) -> User | None:
+        return User.of(await accounts.own_account(info.context.rbac, info.context.principal))
+
+    @strawberry.field(permission_classes=[HasScopes("users:read")])
+    async def user(self, info: Ctx, username: str) -> User | None:
+        try:
+            return User.of(await accounts.get_account(info.context.rbac, username))
+        except NotFound:
+            return None
+
+    @strawberry.field(permission_classes=[HasScopes("users:read")])
+    async def users(self, info: Ctx, first: int = 50, after: str | None = None) -> UserConnection:
+        records, next_cursor = await accounts.list_accounts(
+            info.context.rbac, limit=_page_size(first), cursor=after
+        )
+        return UserConnection.of(records, next_cursor)
+
+    @strawberry.field(permission_classes=[HasScopes("roles:read")])
+    def roles(self, info: Ctx) -> list[Role]:
+        policy = info.context.rbac.engine.policy
+        return [Role.named(policy, name) for name in policy.roles]
+
+    @strawberry.field(permission_classes=[HasScopes("policy:read")])
+    def policy(self, info: Ctx) -> PolicyInfo:
+        return PolicyInfo.of(info.context.rbac.engine.policy)
+
+    @strawberry.field(permission_classes=[HasScopes("documents:read")])
+    async def documents(self, info: Ctx, first: int = 50) -> list[Document]:
+        records = await documents.list_documents(info.context.rbac, limit=_page_size(first))
+        return [Document.of(r) for r in records]
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="The caller's roles and effective scopes"
+    )
+    def my_permissions(self, info: Ctx) -> Permissions:
+        principal = info.context.principal
+        return Permissions(roles=sorted(principal.roles), scopes=sorted(principal.scopes))
+
+    @strawberry.field(
+        permission_classes=[AllowAny],
+        description="Whether the caller holds every one of `scopes` (false when anonymous); never an error",
+    )
+    def can(self, info: Ctx, scopes: list[str]) -> bool:
+        required = frozenset(scopes)
+        if not required or not all(is_scope_name(s) for s in required):
+            return False
+        return info.context.rbac.engine.check(info.context.principal, required).allowed
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        permission_classes=[AllowAny], description="Log in with a password; public by design"
+    )
+    async def login(
+        self, info: Ctx, username: str, password: str, scopes: list[str] | None = None
+    ) -> AuthPayload:
+        rbac = info.context.rbac
+        requested = None if scopes is None else check_requested_scopes(scopes, rbac.engine.policy)
+        issued = await login(rbac, username=username, password=password, scopes=requested)
+        return AuthPayload(
+            access_token=issued.token,
+            token_type="bearer",  # noqa: S106 (the OAuth2 token type)
+            expires_in=issued.expires_in,
+            scopes=list(issued.scopes),
+        )
+
+    @strawberry.mutation(
+        permission_classes=[AllowAny],
+        description="Sign up (when allowed) or, with users:write, create a user; the rules are in accounts",
+    )
+    async def create_user(self, info: Ctx, input: CreateUserInput) -> User:
+        record = await accounts.create_account(
+            info.context.rbac,
+            info.context.principal,
+            username=input.username,
+            password=input.password,
+            email=input.email,
+            full_name=input.full_name,
+            roles=input.roles,
+        )
+        return User.of(record)
+
+    @strawberry.mutation(permission_classes=[HasScopes("users:write")])
+    async def update_user(self, info: Ctx, username: str, input: UpdateUserInput) -> User:
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("email", input.email),
+                ("full_name", input.full_name),
+                ("disabled", input.disabled),
+            )
+            if value is not strawberry.UNSET
+        }
+        return User.of(await accounts.update_account(info.context.rbac, username, changes))
+
+    @strawberry.mutation(permission_classes=[HasScopes("users:write")])
+    async def delete_user(self, info: Ctx, username: str) -> bool:
+        await accounts.delete_account(info.context.rbac, username)
+        return True
+
+    @strawberry.mutation(permission_classes=[HasScopes("roles:assign")])
+    async def assign_role(self, info: Ctx, username: str, role: str) -> User:
+        return User.of(await accounts.assign_role(info.context.rbac, info.context.principal, username, role))
+
+    @strawberry.mutation(permission_classes=[HasScopes("roles:assign")])
+    async def revoke_role(self, info: Ctx, username: str, role: str) -> User:
+        return User.of(await accounts.revoke_role(info.context.rbac, info.context.principal, username, role))
+
+    @strawberry.mutation(
+        permission_classes=[HasScopes("profile:write")], description="Ends every live token of the caller"
+    )
+    async def change_password(self, info: Ctx, old_password: str, new_password: str) -> bool:
+        await accounts.change_password(
+            info.context.rbac, info.context.principal, old=old_password, new=new_password
+        )
+        return True
+
+    @strawberry.mutation(permission_classes=[HasScopes("documents:write")])
+    async def create_document(self, info: Ctx, title: str, body: str = "") -> Document:
+        record = await documents.create_document(
+            info.context.rbac, info.context.principal, title=title, body=body
+        )
+        return Document.of(record)
+
+
+def build_schema() -> RbacSchema:
+    return RbacSchema(query=Query, mutation=Mutation)
+
+
+def export_sdl(schema: strawberry.Schema) -> str:
+    """The SDL as committed in `schema.graphql`."""
+    return str(schema).rstrip("\n") + "\n"

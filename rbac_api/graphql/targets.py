@@ -1,0 +1,81 @@
+"""GraphQL fields as policy `Target`s: each field's permission classes, read as checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+import strawberry
+from graphql import GraphQLObjectType
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+from rbac_api.graphql.guards import field_guards
+from rbac_api.policy.model import Location
+from rbac_api.policy.targets import Check, CheckKind, Target, code_location
+
+
+class FieldPermission(Protocol):
+    """What the walk reads from a permission (an `RbacPermission`, or anything shaped like one)."""
+
+    @property
+    def required_scopes(self) -> frozenset[str]: ...
+    @property
+    def is_public(self) -> bool: ...
+    def describe(self) -> str: ...
+
+
+def schema_targets(schema: strawberry.Schema) -> list[Target]:
+    """Every field of `schema`; fields of the root types must be guarded or public on purpose."""
+    roots = _root_types(schema)
+    locations = dict(_locations(schema))
+    return field_targets(field_guards(schema), roots=roots, locations=locations)
+
+
+def field_targets(
+    guards: Mapping[str, Sequence[FieldPermission]],
+    *,
+    roots: frozenset[str] = frozenset({"Query", "Mutation", "Subscription"}),
+    locations: Mapping[str, Location] | None = None,
+) -> list[Target]:
+    """One target per "Type.field"; all of a field's permissions apply, as Strawberry runs them.
+
+    A field of a non-root type with no permission of its own is reachable only through the field that
+    returns its object, so it counts as guarded by that one (`via_parent`).
+    """
+    targets = []
+    for name, permissions in guards.items():
+        checks = tuple(_check(p) for p in permissions if not p.is_public)
+        public = "; ".join(p.describe() for p in permissions) if permissions and not checks else None
+        nested = not permissions and name.partition(".")[0] not in roots
+        location = (locations or {}).get(name)
+        targets.append(Target("field", name, checks, public, location, via_parent=nested))
+    return targets
+
+
+def _check(permission: FieldPermission) -> Check:
+    kind: CheckKind | None = getattr(permission, "check_kind", None)
+    if kind == "any_role":
+        return Check(kind, frozenset(getattr(permission, "roles", ())))
+    scopes = permission.required_scopes
+    return Check(kind or ("scopes" if scopes else "token"), scopes)
+
+
+def _root_types(schema: strawberry.Schema) -> frozenset[str]:
+    core = schema._schema
+    return frozenset(t.name for t in (core.query_type, core.mutation_type, core.subscription_type) if t)
+
+
+def _locations(schema: strawberry.Schema) -> Iterator[tuple[str, Location]]:
+    """Each field's resolver, or for a plain attribute field, the class declaring it."""
+    for type_name, graphql_type in schema._schema.type_map.items():
+        if type_name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for name, graphql_field in graphql_type.fields.items():
+            field: Any = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if not isinstance(field, StrawberryField):
+                continue
+            resolver = field.base_resolver.wrapped_func if field.base_resolver else None
+            location = code_location(resolver) if resolver else code_location(field.origin)
+            if location is not None:
+                yield f"{type_name}.{name}", location

@@ -1,0 +1,158 @@
+"""What each REST route and GraphQL field demands of a caller, as data the policy tools reason about.
+
+Built from the running code by `rbac_api.rest.targets` and `rbac_api.graphql.targets`; kept free of any
+web framework so that policy tests, explain and diff work on it as plain data, with the same rules the
+REST dependency and the GraphQL permission classes apply.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from rbac_api.policy.model import Location, Policy
+from rbac_api.principal import Principal
+
+_NOTHING: frozenset[str] = frozenset()
+_PARAMETER = re.compile(r"\{([^}:]+)(?::(\w+))?\}")
+_SEGMENTS = {"path": ".+"}
+
+CheckKind = Literal["token", "scopes", "any_scope", "any_role", "self_or_scopes"]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One condition a caller must meet. Every check of a target must pass; each needs a valid token."""
+
+    kind: CheckKind
+    names: frozenset[str] = _NOTHING
+
+    def describe(self) -> str:
+        names = ", ".join(sorted(self.names))
+        return {
+            "token": "a valid token",
+            "scopes": f"scopes {names}",
+            "any_scope": f"one of the scopes {names}",
+            "any_role": f"one of the roles {names}",
+            "self_or_scopes": f"scopes {names} (unless the object is the caller's own)",
+        }[self.kind]
+
+    def failure(self, principal: Principal, policy: Policy) -> str | None:
+        """Why `principal` fails this check, or None when it passes (`self_or`: as seen by a non-owner)."""
+        if self.kind in ("scopes", "self_or_scopes"):
+            missing = self.names - principal.scopes
+            return f"missing scopes {', '.join(sorted(missing))}" if missing else None
+        if self.kind == "any_scope":
+            return None if self.names & principal.scopes else f"holds none of {', '.join(sorted(self.names))}"
+        if self.kind == "any_role":
+            # As the engine decides: a role counts only while the policy in force defines it.
+            if any(name in policy.roles for name in self.names & principal.roles):
+                return None
+            return f"has none of the roles {', '.join(sorted(self.names))}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A REST route (`GET /users/{username}`) or a GraphQL field (`User.email`) and what it demands.
+
+    `public` is the reason given in code for leaving it open. A nested GraphQL field without permissions
+    of its own is `via_parent`: only reachable through the (guarded) field returning its object. Anything
+    else without checks is unguarded: the service refuses to start with one, and every decision on it is
+    a denial.
+    """
+
+    kind: Literal["route", "field"]
+    name: str
+    checks: tuple[Check, ...] = ()
+    public: str | None = None
+    location: Location | None = None
+    via_parent: bool = False
+
+    @property
+    def guarded(self) -> bool:
+        return bool(self.checks) or self.public is not None or self.via_parent
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        """Every scope any check names."""
+        return _NOTHING.union(*(c.names for c in self.checks if c.kind != "any_role"))
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return _NOTHING.union(*(c.names for c in self.checks if c.kind == "any_role"))
+
+    def describe(self) -> str:
+        if self.checks:
+            needs = [c.describe() for c in self.checks if c.kind != "token"] or ["a valid token"]
+            return "requires " + " and ".join(needs)
+        if self.public is not None:
+            return f"public ({self.public})"
+        if self.via_parent:
+            return "no guard of its own: as guarded as the fields that return its object"
+        return "unguarded"
+
+    def matches(self, request: str) -> bool:
+        """True for the target's own name, and for a route, for a concrete path such as `GET /users/ann`."""
+        if request == self.name:
+            return True
+        if self.kind != "route":
+            return False
+        method, _, template = self.name.partition(" ")
+        asked_method, _, path = request.partition(" ")
+        return asked_method.upper() == method and _path_pattern(template).fullmatch(path) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer for one principal on one target, with every reason when it is no."""
+
+    allowed: bool
+    reasons: tuple[str, ...] = ()
+
+
+def decide(target: Target, principal: Principal, policy: Policy) -> Verdict:
+    """What the service answers `principal` on `target` under `policy`: the rules the guards apply."""
+    if not target.checks:
+        if target.public is not None:
+            return Verdict(True)
+        why = "no guard of its own: ask about the field returning it" if target.via_parent else "unguarded"
+        return Verdict(False, (why,))
+    if not principal.is_authenticated:
+        return Verdict(False, ("needs a valid token",))
+    reasons = tuple(r for check in target.checks if (r := check.failure(principal, policy)) is not None)
+    return Verdict(not reasons, reasons)
+
+
+def find_target(targets: Iterable[Target], request: str) -> Target | None:
+    """The target named `request`, or the route whose path template matches it."""
+    candidates = list(targets)
+    exact = next((t for t in candidates if t.name == request), None)
+    return exact or next((t for t in candidates if t.matches(request)), None)
+
+
+def code_location(thing: object) -> Location | None:
+    """Where a function or class is defined (its first decorator line), relative to the working directory."""
+    try:
+        unwrapped = inspect.unwrap(thing) if callable(thing) else thing
+        source = inspect.getsourcefile(unwrapped)  # type: ignore[arg-type]
+        line = inspect.getsourcelines(unwrapped)[1]  # type: ignore[arg-type]
+    except (TypeError, OSError, ValueError):
+        return None
+    if source is None:
+        return None
+    relative = os.path.relpath(source)
+    return Location(source if relative.startswith("..") else relative, line)
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """`/users/{username}` as a regular expression; a `{name:path}` parameter may span several segments."""
+    parts, end = [], 0
+    for parameter in _PARAMETER.finditer(template):
+        parts += [re.escape(template[end : parameter.start()]), _SEGMENTS.get(parameter.group(2), "[^/]+")]
+        end = parameter.end()
+    return re.compile("".join([*parts, re.escape(template[end:])]))

@@ -1,0 +1,146 @@
+"""Hot reload: a changed policy directory is checked whole and swapped in, or rejected whole.
+
+The parse runs in a worker thread, so the event loop keeps serving; the swap is one reference assignment,
+so a request sees the old policy or the new one, never a mixture. Triggers: file watching (watchfiles),
+SIGHUP, and `rbac-api policy reload` (which sends SIGHUP to every registered server process).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+import anyio
+from watchfiles import Change, awatch
+
+from rbac_api.policy import PolicyEngine, PolicyError, load_policy
+from rbac_api.policy.problems import has_errors
+from rbac_api.policy.targets import Target
+from rbac_api.policy.usage import usage_problems
+
+log = logging.getLogger("rbac_api.reload")
+
+#: Editors' scratch files: saving `roles.yaml` in vim touches `4913` and `.roles.yaml.swp` first.
+_SCRATCH_SUFFIXES = (".swp", ".swx", ".tmp", "~")
+#: How long changes are gathered before one reload: a save is often several file events.
+DEBOUNCE_MS = 150
+
+
+class PolicyReloader:
+    """Loads the policy directory again and puts it in force only when it is valid for this app.
+
+    Valid means what start-up requires: the policy checker finds no error, and every scope the code
+    requires is in the catalogue. Otherwise the policy in force stays and `error` says why.
+    """
+
+    def __init__(self, engine: PolicyEngine, directory: Path, targets: Sequence[Target] = ()) -> None:
+        self.engine = engine
+        self.directory = directory
+        self._targets = tuple(targets)
+        self._lock = threading.Lock()
+        #: Every problem of the last rejected change, one `file:line: message` per line; None when clean.
+        self.error: str | None = None
+
+    def reload(self) -> bool:
+        """Check and swap; True when a new policy was put in force. Blocking: run it in a worker thread."""
+        with self._lock:
+            current = self.engine.policy
+            try:
+                policy = load_policy(self.directory)
+                problems = [p for p in usage_problems(self._targets, policy) if p.severity == "error"]
+                if has_errors(problems):
+                    raise PolicyError(problems)
+            except PolicyError as exc:
+                self.error = str(exc)
+                log.error(
+                    "policy change rejected; version %s stays in force in pid %d:\n%s",
+                    current.version,
+                    os.getpid(),
+                    exc,
+                )
+                return False
+            if self.error is not None:
+                log.info("policy error cleared")
+            self.error = None
+            if policy.version == current.version:
+                return False
+            self.engine.swap(policy)
+            log.info(
+                "policy reloaded: version %s (was %s) in pid %d", policy.version, current.version, os.getpid()
+            )
+            return True
+
+
+def is_policy_change(directory: Path) -> Callable[[Change, str], bool]:
+    """A filter for watchfiles: changes directly in the directory, editors' scratch files aside.
+
+    Any name counts (not only *.yaml), so a directory swapped in through a symlink (as Kubernetes does
+    with ConfigMaps) is seen too; a change that leaves the policy version as it was costs one parse.
+    """
+    resolved = directory.resolve()
+
+    def accept(_change: Change, path: str) -> bool:
+        changed = Path(path)
+        return changed.parent.resolve() == resolved and not changed.name.endswith(_SCRATCH_SUFFIXES)
+
+    return accept
+
+
+async def reload_in_thread(reloader: PolicyReloader) -> bool:
+    return await anyio.to_thread.run_sync(reloader.reload)
+
+
+async def watch_policy(reloader: PolicyReloader, stop: anyio.Event) -> None:
+    """Reload on every change until `stop` is set; never raises, since serving must go on without it."""
+    try:
+        async for _changes in awatch(
+            reloader.directory,
+            watch_filter=is_policy_change(reloader.directory),
+            debounce=DEBOUNCE_MS,
+            step=25,
+            stop_event=stop,
+            recursive=False,
+        ):
+            await reload_in_thread(reloader)
+    except Exception as exc:
+        log.warning(
+            "cannot watch %s (%s); reload with SIGHUP or 'rbac-api policy reload'", reloader.directory, exc
+        )
+
+
+@asynccontextmanager
+async def reloading(reloader: PolicyReloader, *, watch: bool) -> AsyncIterator[None]:
+    """While serving: watch the directory (when `watch`) and reload on SIGHUP (in the main thread)."""
+    async with anyio.create_task_group() as tasks:
+        stop = anyio.Event()
+        if watch:
+            tasks.start_soon(watch_policy, reloader, stop)
+        forget_signal = _on_sighup(lambda: tasks.start_soon(reload_in_thread, reloader))
+        try:
+            yield
+        finally:
+            forget_signal()
+            stop.set()
+            tasks.cancel_scope.cancel()
+
+
+def _on_sighup(callback: Callable[[], object]) -> Callable[[], None]:
+    """Install a SIGHUP handler on the running loop; a no-op where signals cannot be handled here."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGHUP, callback)
+    except (ValueError, RuntimeError, NotImplementedError, AttributeError):
+        return lambda: None  # not the main thread (a test client), or no SIGHUP on this platform
+
+    def forget() -> None:
+        with suppress(ValueError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGHUP)
+
+    return forget

@@ -1,0 +1,156 @@
+"""A real `rbac-api serve` process on a free port, with its own policy directory, database and pid dir."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, PASSWORD, POLICY_DIR, SECRET
+
+EXE = str(Path(sys.executable).parent / "rbac-api")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """One running server; `edit` rewrites a policy file the way an admin's editor would."""
+
+    root: Path
+    url: str
+    process: subprocess.Popen[str]
+    policy_dir: Path
+    env: dict[str, str]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def get(self, path: str, token: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.get(self.url + path, headers=headers, timeout=10)
+
+    def health(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.get("/health").json()
+        return body
+
+    def version(self) -> str:
+        return str(self.health()["policy"]["version"])
+
+    def token(self, username: str, password: str) -> str:
+        form = {"grant_type": "password", "username": username, "password": password}
+        response = httpx.post(self.url + "/token", data=form, timeout=10)
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
+
+    def add_user(self, username: str, *roles: str, password: str = PASSWORD) -> str:
+        """Create a user through the API as admin; return a token for them."""
+        admin = self.token("admin", ADMIN_PASSWORD)
+        body = {"username": username, "password": password, "roles": list(roles)}
+        response = httpx.post(self.url + "/users", json=body, headers={"Authorization": f"Bearer {admin}"})
+        assert response.status_code == 201, response.text
+        return self.token(username, password)
+
+    def edit(self, name: str, change: Callable[[str], str]) -> None:
+        path = self.policy_dir / name
+        path.write_text(change(path.read_text()))
+
+    def line_of(self, name: str, text: str) -> int:
+        lines = (self.policy_dir / name).read_text().splitlines()
+        return next(number for number, line in enumerate(lines, 1) if text in line)
+
+    def wait_for(self, condition: Callable[[dict[str, Any]], bool], timeout: float = 5.0) -> float:
+        """Poll /health until `condition` holds; returns the seconds it took."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if condition(self.health()):
+                return time.monotonic() - start
+            time.sleep(0.02)
+        raise AssertionError(f"/health never satisfied the condition; last: {self.health()}")
+
+    def worker_pids(self) -> set[int]:
+        """Pids of the serving processes, from the files they register for `rbac-api policy reload`."""
+        return {int(path.stem.rpartition("-")[2]) for path in (self.root / "run").glob("rbac-api-*.pid")}
+
+    def log(self) -> str:
+        return (self.root / "server.log").read_text()
+
+
+def start_server(tmp_path: Path, *args: str, **env: str) -> Server:
+    policy_dir = tmp_path / "policies"
+    if not policy_dir.exists():
+        shutil.copytree(POLICY_DIR, policy_dir, ignore=shutil.ignore_patterns("tests"))
+    port = free_port()
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RBAC_")},
+        "RBAC_DATABASE_URL": f"sqlite:///{tmp_path / 'rbac.db'}",
+        "RBAC_SECRET_KEY": SECRET,
+        "RBAC_BCRYPT_ROUNDS": "4",
+        "RBAC_POLICY_DIR": str(policy_dir),
+        "RBAC_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "RBAC_PID_DIR": str(tmp_path / "run"),
+        **env,
+    }
+    with (tmp_path / "server.log").open("w") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(  # noqa: S603 (our own console script)
+            [EXE, "serve", "--port", str(port), *args],
+            cwd=tmp_path,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    server = Server(tmp_path, f"http://127.0.0.1:{port}", process, policy_dir, environment)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}:\n{server.log()}")
+        try:
+            if server.get("/health").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise AssertionError(f"server did not become ready:\n{server.log()}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """`serve(*cli_args, **RBAC_env)` starts a server that is stopped after the test."""
+    started: list[Server] = []
+
+    def start(*args: str, **env: str) -> Server:
+        server = start_server(tmp_path, *args, **env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        stop_server(server)
+
+
+@pytest.fixture
+def server(serve: Callable[..., Server]) -> Server:
+    return serve()

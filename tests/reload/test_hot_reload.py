@@ -1,0 +1,154 @@
+"""Hot reload through a running `rbac-api serve` process: edit the policy, watch decisions change."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+
+import httpx
+
+from rbac_api.policy import load_policy
+from tests.conftest import ADMIN_PASSWORD
+from tests.reload.conftest import EXE, Server
+
+
+def drop_documents_read_from_reader(text: str) -> str:
+    return text.replace("      - documents:read\n", "", 1)
+
+
+def test_an_edit_takes_effect_within_a_second_for_live_tokens(server: Server) -> None:
+    token = server.add_user("rita", "reader")
+    assert server.get("/documents", token).status_code == 200
+    before = server.version()
+
+    server.edit("roles.yaml", drop_documents_read_from_reader)
+    took = server.wait_for(lambda health: health["policy"]["version"] != before)
+
+    assert took < 1.0
+    response = server.get("/documents", token)
+    assert response.status_code == 403
+    assert response.json()["missing_scopes"] == ["documents:read"]
+
+
+def test_the_new_version_is_logged_and_shown_by_get_policy(server: Server) -> None:
+    before = server.version()
+    server.edit("roles.yaml", lambda text: text + "# reviewed\n")
+    server.wait_for(lambda health: health["policy"]["version"] != before)
+    after = server.version()
+    admin = server.token("admin", ADMIN_PASSWORD)
+    assert server.get("/policy", admin).json()["version"] == after
+    assert f"policy reloaded: version {after} (was {before}) in pid {server.health()['pid']}" in server.log()
+
+
+def test_an_invalid_edit_keeps_the_last_good_policy_and_shows_the_error(server: Server) -> None:
+    token = server.add_user("rita", "reader")
+    good = server.version()
+
+    server.edit("roles.yaml", lambda text: text.replace("documents:read", "documents:raed", 1))
+    server.wait_for(lambda health: health["status"] == "degraded")
+    health = server.health()
+
+    line = server.line_of("roles.yaml", "documents:raed")
+    assert health["policy"]["version"] == good
+    assert health["policy"]["error"] == (
+        f"{server.policy_dir / 'roles.yaml'}:{line}: "
+        "role 'reader' grants unknown scope 'documents:raed' (not in any 'scopes:' catalogue)"
+    )
+    assert server.get("/documents", token).status_code == 200
+    assert "documents:raed" in server.log()
+
+
+def test_the_next_valid_save_clears_the_error(server: Server) -> None:
+    good = server.version()
+    server.edit("roles.yaml", lambda text: text.replace("roles:", "roles: [", 1))
+    server.wait_for(lambda health: health["status"] == "degraded")
+
+    server.edit("roles.yaml", lambda text: text.replace("roles: [", "roles:", 1) + "# fixed\n")
+    server.wait_for(lambda health: health["status"] == "ok")
+
+    health = server.health()
+    assert "error" not in health["policy"]
+    assert health["policy"]["version"] != good
+
+
+def test_a_change_dropping_a_scope_the_code_requires_is_rejected(server: Server) -> None:
+    server.edit("scopes.yaml", lambda text: text.replace("  documents:write:", "  documents:wrote:"))
+    server.edit("roles.yaml", lambda text: text.replace("documents:write", "documents:wrote"))
+    server.wait_for(lambda health: health["status"] == "degraded")
+    assert "POST /documents requires scope 'documents:write'" in server.health()["policy"]["error"]
+
+
+def test_requests_during_reloads_never_fail(server: Server) -> None:
+    token = server.add_user("rita", "reader")
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def hammer() -> None:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as client:
+            while not stop.is_set():
+                statuses.append(client.get("/documents").status_code)
+
+    workers = [threading.Thread(target=hammer) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    try:
+        for round_ in range(15):
+            # Valid edits that keep reader's scopes, and invalid ones that must be rejected whole.
+            if round_ % 3 == 2:
+                server.edit("roles.yaml", lambda text: text.replace("documents:read", "documents:raed", 1))
+            else:
+                server.edit(
+                    "roles.yaml",
+                    lambda text, n=round_: text.replace("documents:raed", "documents:read") + f"# {n}\n",
+                )
+            time.sleep(0.15)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    assert len(statuses) > 100
+    assert set(statuses) == {200}
+
+
+def test_sighup_and_policy_reload_work_without_file_watching(serve: Callable[..., Server]) -> None:
+    server = serve(RBAC_POLICY_WATCH="false")
+    before = server.version()
+    server.edit("roles.yaml", lambda text: text + "# reviewed\n")
+    time.sleep(1.0)
+    assert server.version() == before
+
+    result = subprocess.run(  # noqa: S603 (our own console script)
+        [EXE, "policy", "reload"],
+        env=server.env,
+        cwd=server.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"pid {server.health()['pid']}: reload requested")
+    server.wait_for(lambda health: health["policy"]["version"] != before)
+
+
+def test_each_worker_reloads_by_itself(serve: Callable[..., Server]) -> None:
+    server = serve("--workers", "2")
+    wait_until(lambda: len(server.worker_pids()) == 2)
+    before = server.version()
+
+    server.edit("roles.yaml", lambda text: text + "# reviewed\n")
+    after = load_policy(server.policy_dir).version
+
+    for pid in server.worker_pids():
+        wait_until(lambda pid=pid: f"version {after} (was {before}) in pid {pid}" in server.log())
+    answers = {(h["pid"], h["policy"]["version"]) for h in (server.health() for _ in range(20))}
+    assert {version for _pid, version in answers} == {after}
+    assert {pid for pid, _version in answers} <= server.worker_pids()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
