@@ -1,0 +1,101 @@
+"""The ASGI apps the HTTP rows serve, built from `RBAC_*` variables inside the uvicorn process.
+
+`service` is the real service (`create_app`) plus a bench router appended after the service's own routes:
+a bare JSON route answered through the same response path as `GET /users/me`, and a switch that churns
+the policy (row 7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import APIRouter, FastAPI, Request
+
+from rbac_api.app import create_app
+from rbac_api.policy import load_policy
+from rbac_api.rest.schemas import UserOut
+from rbac_api.runtime import Rbac
+from rbac_api.settings import Settings
+from rbac_api.store.users import UserRecord
+
+router = APIRouter(prefix="/bench", include_in_schema=False)
+
+_RECORD = UserRecord(
+    id=2,
+    username="bench",
+    email="bench@example.org",
+    full_name="Bench Mark",
+    disabled=False,
+    roles=("auditor", "reader", "user"),
+    token_version=0,
+    created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+)
+
+
+@router.get("/bare", response_model=UserOut)
+async def bare() -> UserOut:
+    """No authentication: the same body shape and response path as `GET /users/me`."""
+    return UserOut.of(_RECORD)
+
+
+class _Churn:
+    """Replaces the policy in force again and again, the way a hot reload would."""
+
+    def __init__(self) -> None:
+        self.mode: str = "off"
+        self.swaps = 0
+        self._task: asyncio.Task[None] | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, rbac: Rbac, mode: str) -> None:
+        self.stop()
+        self.mode, self.swaps = mode, 0
+        if mode == "swap":
+            self._task = asyncio.get_running_loop().create_task(self._swap(rbac))
+        elif mode == "reload":
+            self._thread = threading.Thread(target=self._reload, args=(rbac,), daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self.mode = "off"
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    async def _swap(self, rbac: Rbac) -> None:
+        """Alternate two compiled copies of the policy every 10 ms: the pure cost of `PolicyEngine.swap`
+        (and of every cached principal being rebuilt under the new policy object)."""
+        policies = [rbac.engine.policy, load_policy(rbac.settings.policy_dir)]
+        while True:
+            await asyncio.sleep(0.01)
+            rbac.engine.swap(policies[self.swaps % 2])
+            self.swaps += 1
+
+    def _reload(self, rbac: Rbac) -> None:
+        """Load (parse, check, compile) the policy directory in a worker thread and swap it in, back to
+        back: what a file-watching reloader would do on every change."""
+        while self.mode == "reload":
+            rbac.engine.swap(load_policy(rbac.settings.policy_dir))
+            self.swaps += 1
+
+
+_churn = _Churn()
+
+
+@router.post("/churn/{mode}")
+async def churn(request: Request, mode: Literal["off", "swap", "reload"]) -> dict[str, int | str]:
+    swaps = _churn.swaps
+    _churn.start(request.app.state.rbac, mode)
+    return {"mode": mode, "previous_swaps": swaps}
+
+
+def service() -> FastAPI:
+    """uvicorn --factory bench.apps:service"""
+    return create_app(Settings(), routers=[router])
