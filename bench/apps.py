@@ -8,14 +8,15 @@ the policy (row 7).
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI, Request
 
 from rbac_api.app import create_app
+from rbac_api.guarded import public_route
 from rbac_api.policy import load_policy
+from rbac_api.rest.responses import ModelResponse
 from rbac_api.rest.schemas import UserOut
 from rbac_api.runtime import Rbac
 from rbac_api.settings import Settings
@@ -36,38 +37,32 @@ _RECORD = UserRecord(
 )
 
 
-@router.get("/bare", response_model=UserOut)
-async def bare() -> UserOut:
-    """No authentication: the same body shape and response path as `GET /users/me`."""
-    return UserOut.of(_RECORD)
+@router.get("/bare", response_model=UserOut, openapi_extra=public_route("benchmark baseline"))
+async def bare() -> ModelResponse:
+    """No authentication: the same body shape and response path (`ModelResponse`) as `GET /users/me`."""
+    return ModelResponse(UserOut.of(_RECORD))
 
 
 class _Churn:
-    """Replaces the policy in force again and again, the way a hot reload would."""
+    """Swaps the policy in force again and again (row 7). Full reloads are the service's own: its file
+    watcher reloads when the runner edits the policy files."""
 
     def __init__(self) -> None:
         self.mode: str = "off"
         self.swaps = 0
         self._task: asyncio.Task[None] | None = None
-        self._thread: threading.Thread | None = None
 
     def start(self, rbac: Rbac, mode: str) -> None:
         self.stop()
         self.mode, self.swaps = mode, 0
         if mode == "swap":
             self._task = asyncio.get_running_loop().create_task(self._swap(rbac))
-        elif mode == "reload":
-            self._thread = threading.Thread(target=self._reload, args=(rbac,), daemon=True)
-            self._thread.start()
 
     def stop(self) -> None:
         self.mode = "off"
         if self._task is not None:
             self._task.cancel()
             self._task = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
 
     async def _swap(self, rbac: Rbac) -> None:
         """Alternate two compiled copies of the policy every 10 ms: the pure cost of `PolicyEngine.swap`
@@ -78,19 +73,12 @@ class _Churn:
             rbac.engine.swap(policies[self.swaps % 2])
             self.swaps += 1
 
-    def _reload(self, rbac: Rbac) -> None:
-        """Load (parse, check, compile) the policy directory in a worker thread and swap it in, back to
-        back: what a file-watching reloader would do on every change."""
-        while self.mode == "reload":
-            rbac.engine.swap(load_policy(rbac.settings.policy_dir))
-            self.swaps += 1
-
 
 _churn = _Churn()
 
 
-@router.post("/churn/{mode}")
-async def churn(request: Request, mode: Literal["off", "swap", "reload"]) -> dict[str, int | str]:
+@router.post("/churn/{mode}", openapi_extra=public_route("benchmark control"))
+async def churn(request: Request, mode: Literal["off", "swap"]) -> dict[str, int | str]:
     swaps = _churn.swaps
     _churn.start(request.app.state.rbac, mode)
     return {"mode": mode, "previous_swaps": swaps}
