@@ -15,6 +15,8 @@ from types import TracebackType
 
 REPO = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).resolve().parent / "lua"
+#: The service's ASGI factory; BENCH_SERVICE_FACTORY swaps in a variant (see bench/variants.py).
+SERVICE = os.environ.get("BENCH_SERVICE_FACTORY", "bench.apps:service")
 
 
 def free_port() -> int:

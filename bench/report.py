@@ -84,3 +84,34 @@ def notes(sections: list[Section]) -> str:
         parts.extend(f"- {note}" for note in section.notes)
         parts.append("")
     return "\n".join(parts)
+
+
+def compare(
+    name: str,
+    value: Series,
+    baseline: Series,
+    baseline_label: str,
+    *,
+    at_most: float | None = None,
+    at_least: float | None = None,
+    unit: str = "s",
+) -> Figure:
+    """`value` against `baseline` (per-round ratio value / baseline), judged when a target is given."""
+    from bench.stats import judge, ratio
+
+    r = ratio(value, baseline)
+    if at_most is not None:
+        target, met = f"≤ {at_most:g}x", verdict(judge(r, at_most=at_most))
+    elif at_least is not None:
+        target, met = f"≥ {at_least:g}x", verdict(judge(r, at_least=at_least))
+    else:
+        target, met = "-", "-"
+    return Figure(
+        name,
+        median_of(value, unit),
+        f"{baseline_label} {median_of(baseline, unit)}",
+        times(r),
+        spread(r),
+        target,
+        met,
+    )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bench import report
 from bench.fixtures import environment, install, settings_values
-from bench.load import Server, WrkResult, wrk
+from bench.load import SERVICE, Server, WrkResult, wrk
 from bench.report import Figure, Section
 from bench.stats import Series, judge, ratio
 
@@ -32,7 +32,7 @@ def rest_throughput(workdir: Path, rounds: int, seconds: float) -> Section:
     env = environment(values)
     auth = {"Authorization": f"Bearer {token}"}
     with (
-        Server("bench.apps:service", env, cpus="0", log=workdir / "service.log") as service,
+        Server(SERVICE, env, cpus="0", log=workdir / "service.log") as service,
         Server("bench.tutorial:app", env, cpus="0", log=workdir / "tutorial.log") as tutorial,
     ):
         urls = {
