@@ -14,6 +14,7 @@ from typing import Literal
 import anyio
 from fastapi import APIRouter, FastAPI, Request
 
+from bench import gql_schemas
 from rbac_api.app import create_app
 from rbac_api.guarded import public_route
 from rbac_api.policy import Policy, load_policy
@@ -90,3 +91,15 @@ async def churn(request: Request, mode: Literal["off", "swap"]) -> dict[str, int
 def service() -> FastAPI:
     """uvicorn --factory bench.apps:service"""
     return create_app(Settings(), routers=[router])
+
+
+def graphql_guarded() -> FastAPI:
+    return create_app(Settings(), routers=[router], graphql_schema=gql_schemas.guarded())
+
+
+def graphql_stock() -> FastAPI:
+    return create_app(Settings(), routers=[router], graphql_schema=gql_schemas.stock())
+
+
+def graphql_unguarded() -> FastAPI:
+    return create_app(Settings(), routers=[router], graphql_schema=gql_schemas.unguarded())

@@ -59,8 +59,12 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError(f"server did not start within {timeout:.0f} s; see {self._log.name}")
 
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-        req = urllib.request.Request(f"{self.url}{path}", method=method, headers=headers or {})  # noqa: S310
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: str | None = None
+    ) -> tuple[int, bytes]:
+        data = body.encode() if body is not None else None
+        url = f"{self.url}{path}"
+        req = urllib.request.Request(url, data=data, method=method, headers=headers or {})  # noqa: S310
         try:
             with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 (our loopback)
                 return response.status, response.read()

@@ -46,10 +46,19 @@ def decision(workdir: Path, rounds: int) -> Section:
     s_obj, _, s_act = SMALL_SCOPE.rpartition(":")
     l_obj, _, l_act = LARGE_SCOPE.rpartition(":")
     names = {
-        "small": small, "large": large, "casbin_small": casbin_small, "casbin_large": casbin_large,
-        "p_small": p_small, "p_large": p_large, "need_small": need_small, "need_large": need_large,
-        "s_obj": s_obj, "s_act": s_act, "l_obj": l_obj, "l_act": l_act,
-    }  # fmt: skip
+        "small": small,
+        "large": large,
+        "casbin_small": casbin_small,
+        "casbin_large": casbin_large,
+        "p_small": p_small,
+        "p_large": p_large,
+        "need_small": need_small,
+        "need_large": need_large,
+        "s_obj": s_obj,
+        "s_act": s_act,
+        "l_obj": l_obj,
+        "l_act": l_act,
+    }
     checks = {
         "ours small": "small.check(p_small, need_small)",
         "ours large": "large.check(p_large, need_large)",

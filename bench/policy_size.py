@@ -45,8 +45,12 @@ def in_process(workdir: Path, rounds: int) -> tuple[list[Figure], list[str]]:
     parse_s, check_s = Series(tuple(parse)), Series(tuple(check))
     total = Series(tuple(a + b for a, b in zip(parse, check, strict=True)))
     # Swap: the reference assignment, and the first authentication after it (principal rebuilt).
-    values = settings_values(workdir / "swap", policy_dir=write_combined_policy(workdir / "combined"),
-                             bcrypt_rounds=4, user_cache_seconds=300)  # fmt: skip
+    values = settings_values(
+        workdir / "swap",
+        policy_dir=write_combined_policy(workdir / "combined"),
+        bcrypt_rounds=4,
+        user_cache_seconds=300,
+    )
     installation = install(values)
     engine: PolicyEngine = installation.rbac.engine
     policies = [engine.policy, load_policy(values["policy_dir"])]
@@ -56,8 +60,12 @@ def in_process(workdir: Path, rounds: int) -> tuple[list[Figure], list[str]]:
     names = {"engine": engine, "policies": policies, "authenticate": authenticate, "header": header}
     names["drive"] = _drive
     swap = statement("engine.swap(policies[0])", names, 0.1)
-    flip = statement("engine.swap(policies[1]); drive(authenticate(header)); "
-                     "engine.swap(policies[0]); drive(authenticate(header))", names, 0.1)  # fmt: skip
+    flip = statement(
+        "engine.swap(policies[1]); drive(authenticate(header)); "
+        "engine.swap(policies[0]); drive(authenticate(header))",
+        names,
+        0.1,
+    )
     steady = statement("drive(authenticate(header))", names, 0.1)
     swaps, flips, steadies = [], [], []
     for _ in range(rounds):
@@ -66,16 +74,30 @@ def in_process(workdir: Path, rounds: int) -> tuple[list[Figure], list[str]]:
         steadies.append(steady())
     rebuild = Series(tuple(f - s for f, s in zip(flips, steadies, strict=True)))
     figures = [
-        Figure("compile 1,000-role policy (check + compile, YAML parsed)", report.seconds(check_s.median),
-               spread=report.spread(check_s), target="≤ 100 ms",
-               met=report.verdict(judge(check_s, at_most=0.1))),
-        Figure("load 1,000-role policy from YAML (parse + check + compile)", report.seconds(total.median),
-               f"parse alone {report.seconds(parse_s.median)}", spread=report.spread(total)),
-        Figure("PolicyEngine.swap", report.seconds(Series(tuple(swaps)).median),
-               spread=report.spread(Series(tuple(swaps)))),
-        Figure("first authentication after a swap, extra (principal rebuilt)", report.seconds(rebuild.median),
-               f"cached: {report.seconds(Series(tuple(steadies)).median)}"),
-    ]  # fmt: skip
+        Figure(
+            "compile 1,000-role policy (check + compile, YAML parsed)",
+            report.seconds(check_s.median),
+            spread=report.spread(check_s),
+            target="≤ 100 ms",
+            met=report.verdict(judge(check_s, at_most=0.1)),
+        ),
+        Figure(
+            "load 1,000-role policy from YAML (parse + check + compile)",
+            report.seconds(total.median),
+            f"parse alone {report.seconds(parse_s.median)}",
+            spread=report.spread(total),
+        ),
+        Figure(
+            "PolicyEngine.swap",
+            report.seconds(Series(tuple(swaps)).median),
+            spread=report.spread(Series(tuple(swaps))),
+        ),
+        Figure(
+            "first authentication after a swap, extra (principal rebuilt)",
+            report.seconds(rebuild.median),
+            f"cached: {report.seconds(Series(tuple(steadies)).median)}",
+        ),
+    ]
     notes = [
         f"Load figures: {rounds} loads of the generated policy (files `large-scopes.yaml`, "
         "`large-roles.yaml`, 1,000 roles, 10,000 grants, chains five deep), timed in two halves of "
@@ -117,8 +139,9 @@ def over_http(workdir: Path, rounds: int, seconds: float) -> tuple[list[Figure],
         url = server.url + "/users/me"
 
         def probe() -> WrkResult:
-            result = wrk(url, seconds=seconds, connections=PROBE_CONNECTIONS, script="paced.lua",
-                         headers=auth, env=env)  # fmt: skip
+            result = wrk(
+                url, seconds=seconds, connections=PROBE_CONNECTIONS, script="paced.lua", headers=auth, env=env
+            )
             if not result.ok:
                 raise RuntimeError(f"policy churn probe: {result.bad} bad responses or errors")
             return result
@@ -157,10 +180,18 @@ def _http_figures(runs: dict[str, list[WrkResult]]) -> list[Figure]:
     worst = {name: Series(tuple(r.max for r in results)) for name, results in runs.items()}
     figures = []
     for phase in ("swapping", "reloading"):
-        figures.append(report.compare(f"p99 while {phase} vs quiet", p99[phase], p99["quiet"], "quiet p99",
-                                      at_most=1.0))  # fmt: skip
-        figures.append(report.compare(f"slowest request while {phase} vs quiet p99", worst[phase],
-                                      p99["quiet"], "quiet p99", at_most=1.0))  # fmt: skip
+        figures.append(
+            report.compare(f"p99 while {phase} vs quiet", p99[phase], p99["quiet"], "quiet p99", at_most=1.0)
+        )
+        figures.append(
+            report.compare(
+                f"slowest request while {phase} vs quiet p99",
+                worst[phase],
+                p99["quiet"],
+                "quiet p99",
+                at_most=1.0,
+            )
+        )
     figures.append(Figure("slowest request while quiet (for scale)", report.seconds(worst["quiet"].median)))
     return figures
 

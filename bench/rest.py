@@ -98,9 +98,12 @@ def _section(results: dict[str, list[WrkResult]], rounds: int, seconds: float) -
     ]
     for name in ("bare repeated", "me repeated", "me fresh", "tutorial repeated"):
         section.figures.append(
-            Figure(f"p99 latency, {name} ({CONNECTIONS} connections)", report.seconds(p99[name].median),
-                   spread=report.spread(p99[name]))
-        )  # fmt: skip
+            Figure(
+                f"p99 latency, {name} ({CONNECTIONS} connections)",
+                report.seconds(p99[name].median),
+                spread=report.spread(p99[name]),
+            )
+        )
     section.notes += [
         f"{rounds} rounds of {seconds:g} s per case, interleaved (bare, me, tutorial with a repeated token, "
         "then the same three with a fresh token per request), after a 1 s warm-up of each. wrk: 1 thread, "

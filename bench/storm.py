@@ -78,8 +78,15 @@ def login_storm(workdir: Path, rounds: int, seconds: float) -> Section:
         probe_url, login_url = server.url + "/users/me", server.url + "/token"
 
         def probe() -> WrkResult:
-            return wrk(probe_url, seconds=seconds, connections=PROBE_CONNECTIONS, script="paced.lua",
-                       headers=auth, env=probe_env, cpus=None)  # fmt: skip
+            return wrk(
+                probe_url,
+                seconds=seconds,
+                connections=PROBE_CONNECTIONS,
+                script="paced.lua",
+                headers=auth,
+                env=probe_env,
+                cpus=None,
+            )
 
         def logins() -> tuple[float, int]:
             return _login_load(login_url, connections=LOGIN_CONNECTIONS, seconds=seconds, warmup=WARMUP)
