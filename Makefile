@@ -29,5 +29,11 @@ test: $(VENV)/.installed
 	$(BIN)/rbac-api policy test policies
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## Benchmarks against the alternatives (issue 5): about 10 minutes, writes docs/benchmarks.md. Needs wrk
+## (apt-get install -y wrk) and 2+ cores. BENCH_ARGS="--rows 1,2 --rounds 3" for a subset.
+bench: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	BENCH_VIA_MAKE=1 $(BIN)/python -m bench $(BENCH_ARGS)
+
 schema: $(VENV)/.installed
 	$(BIN)/rbac-api schema export

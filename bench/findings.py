@@ -1,0 +1,57 @@
+"""What profiling found and what was changed because of it: appended to docs/benchmarks.md as written."""
+
+FINDINGS = """
+## What profiling found, and what changed
+
+Profiles: `python -m bench.profile /users/me [--fresh]` (py-spy, non-blocking, the event loop's thread of
+the uvicorn process under wrk), cProfile and in-process ASGI calls (bench/asgi.py) for steadier A/B figures
+on this shared machine, and bench/variants.py for process-level experiments.
+
+Changed in rbac_api (each a separate commit, every test passing, no check removed):
+
+- **A threadpool hop on every request** (`rest/deps.py`): `get_rbac` was a plain `def` dependency, which
+  FastAPI runs in its threadpool. py-spy showed the hand-off (`Condition.notify`) at 26% of the event loop's
+  samples on `GET /users/me`. Now `async`.
+- **A URL parse on every allowed request** (`rest/deps.py`): the audit target of a scope check was built
+  eagerly (`getattr(route, "path", request.url.path)` evaluates its default), half of the dependency's own
+  time. Now built only on denial; the check still goes through `PolicyEngine.check`.
+- **Response re-validation and one dependency too many** (`rest/users.py`, new `rest/responses.py`):
+  `GET /users/me` returns `ModelResponse(UserOut.of(record))` (pydantic-core dumps the model it was given;
+  FastAPI's `response_model` path validated it again first) and takes the `Request` instead of `RbacDep`.
+  `response_model=UserOut` stays for OpenAPI. The bench's bare route uses the same `ModelResponse`.
+- **pyjwt re-checking our own key on every decode** (`tokens.py`): pyjwt's HMAC `prepare_key` probes the key
+  as PEM, SSH, DER, X.509 and JWK JSON on every call (a JSON decode error raised and caught each time), and
+  `check_key_length` builds a hash object: about a quarter of a cold verification. The codec's private
+  PyJWT registers an HMAC algorithm that runs those checks once on the configured key (any other key still
+  gets them); options are set on the PyJWT once instead of merged per call; claim shape checks use plain
+  look-ups. Cold verification went from 1.22x to 0.88x of a raw `jwt.decode` with the same options.
+- **O(n) cache eviction** (`authentication.py`): evicting the oldest entry of a plain dict with
+  `next(iter(d))` scans the slots freed by earlier evictions: 8.8 µs per insert at 10,000 entries against
+  0.5 µs for `OrderedDict.popitem(last=False)`. Both the verified-token and the user-state cache.
+- **A thundering herd on the user-state cache** (`authentication.py`): when a busy user's entry expired,
+  every request in flight read the database in its own worker thread (64 at once under wrk). Now one read,
+  the others wait for it. The same change fixes a race: a read overlapping an invalidation (this instance
+  disabling the user) could put the old state back for `user_cache_seconds`; it is no longer cached (test).
+
+Found, not changed here (for the owners of those parts):
+
+- **FastAPI's own cost per dependency**: `solve_dependencies` evaluates `cast(Callable[..., Any], ...)` per
+  sub-dependency (a `collections.abc.Callable[...]` subscription, not cached): ~10% of a `/users/me`
+  request's samples before the changes above. Fewer dependencies per route is the only lever on our side.
+- **Route matching**: FastAPI 0.165's included-router matching is a visible share of the bare route's time
+  (it is registered after all the service's routes); it is why a bare route registered first would flatter
+  the ratio.
+- **Garbage collection**: with fresh tokens the verified-token cache keeps ~10,000 entries of a few objects
+  each alive, and every full collection walks them plus the framework's ~150,000 objects; in-process this
+  was up to ~50 µs per request amortised. `gc.freeze()` after start-up (bench/variants.py `frozen`) took
+  in-process `/users/me` fresh-token throughput from 0.51 to 0.54 of bare. A process setting, so not
+  changed here: a candidate for `rbac-api serve`.
+- **Requests during a policy reload** (row 7): the reload parses in a worker thread, and the parse's
+  allocations trigger full collections of the whole heap (100-160 ms each, measured with a GC callback,
+  `collected=0`) with the GIL held; requests wait behind them. Measured with the 1,000-role policy: p99
+  during reloads 116 ms against 4.9 ms quiet. Experiment `bench.variants:quiet_reload` (GC off while
+  reloading, `gc.freeze()` after, a 0.5 ms GIL switch interval meanwhile): p99 during reloads 5.7 ms
+  against 2.2 ms quiet. What is left is GIL contention with the parsing thread; meeting "no request slower
+  than the quiet p99" would need the parse out of process (e.g. parse + check in a subprocess, then
+  compile the checked data in-process) - for `rbac_api/reload.py`.
+"""
