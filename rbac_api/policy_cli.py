@@ -117,7 +117,7 @@ def explain(
 
 
 def _caller(policy: Policy, role: str | None, user: str | None) -> tuple[str, Principal]:
-    from rbac_api.policy.casefile import principal_with
+    from rbac_api.policy.targets import principal_with
 
     if role is not None:
         return f"role {role}", principal_with(frozenset({role}), policy)

@@ -7,6 +7,7 @@ SIGHUP, and `rbac-api policy reload` (which sends SIGHUP to every registered ser
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -131,8 +132,6 @@ async def reloading(reloader: PolicyReloader, *, watch: bool) -> AsyncIterator[N
 
 def _on_sighup(callback: Callable[[], object]) -> Callable[[], None]:
     """Install a SIGHUP handler on the running loop; a no-op where signals cannot be handled here."""
-    import asyncio
-
     loop = asyncio.get_running_loop()
     try:
         loop.add_signal_handler(signal.SIGHUP, callback)

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from rbac_api.policy.casefile import principal_with
 from rbac_api.policy.model import Policy
-from rbac_api.policy.targets import Target, decide
+from rbac_api.policy.targets import Target, decide, principal_with
 
 Kind = Literal["scope", "route", "field"]
 ABSENT = "-"
