@@ -20,7 +20,6 @@ import anyio
 from watchfiles import Change, awatch
 
 from rbac_api.policy import PolicyEngine, PolicyError, load_policy
-from rbac_api.policy.problems import has_errors
 from rbac_api.policy.targets import Target
 from rbac_api.policy.usage import usage_problems
 
@@ -53,9 +52,9 @@ class PolicyReloader:
             current = self.engine.policy
             try:
                 policy = load_policy(self.directory)
-                problems = [p for p in usage_problems(self._targets, policy) if p.severity == "error"]
-                if has_errors(problems):
-                    raise PolicyError(problems)
+                errors = [p for p in usage_problems(self._targets, policy) if p.severity == "error"]
+                if errors:
+                    raise PolicyError(errors)
             except PolicyError as exc:
                 self.error = str(exc)
                 log.error(
