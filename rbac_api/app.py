@@ -118,10 +118,11 @@ def _lifespan(settings: Settings) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         reloader: PolicyReloader = app.state.reloader
-        with ExitStack() as stack:
-            if settings.pid_dir is not None:
-                stack.enter_context(registered(settings.pid_dir, settings.policy_dir))
-            async with reloading(reloader, watch=settings.policy_watch):
+        # The SIGHUP handler is in place before the pid is registered: SIGHUP's default action is to exit.
+        async with reloading(reloader, watch=settings.policy_watch):
+            with ExitStack() as stack:
+                if settings.pid_dir is not None:
+                    stack.enter_context(registered(settings.pid_dir, settings.policy_dir))
                 yield
 
     return lifespan

@@ -5,20 +5,22 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from rbac_api.cli_env import fail, fail_on_startup, load_settings, runtime
 from rbac_api.errors import RbacError
-from rbac_api.guarded import AppCheckError
 from rbac_api.passwords import password_problem
 from rbac_api.pidfiles import DEFAULT_PID_DIR
 from rbac_api.policy import PolicyError
+from rbac_api.policy.problems import AppCheckError
 from rbac_api.policy_cli import policy_app
-from rbac_api.runtime import Rbac
 from rbac_api.settings import ConfigError
 from rbac_api.store.usernames import normalize_username
+
+if TYPE_CHECKING:
+    from rbac_api.runtime import Rbac
 
 app = typer.Typer(help="Role- and scope-based authorization service.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage user accounts in the configured database.", no_args_is_help=True)

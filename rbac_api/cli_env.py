@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from pydantic import ValidationError
 
-from rbac_api.guarded import AppCheckError
 from rbac_api.policy import PolicyError
-from rbac_api.runtime import Rbac
+from rbac_api.policy.problems import AppCheckError
 from rbac_api.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from rbac_api.runtime import Rbac
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

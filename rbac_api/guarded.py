@@ -13,20 +13,12 @@ from fastapi import FastAPI
 
 from rbac_api.graphql.targets import schema_targets
 from rbac_api.policy.model import Policy
-from rbac_api.policy.problems import Problem, has_errors
+from rbac_api.policy.problems import AppCheckError, Problem, has_errors
 from rbac_api.policy.targets import Target
 from rbac_api.policy.usage import unguarded_problems, usage_problems
 from rbac_api.rest.targets import public_route, route_targets
 
 __all__ = ["AppCheckError", "app_targets", "check_app", "public_route", "service_targets", "verify_app"]
-
-
-class AppCheckError(Exception):
-    """The app's code and policy do not pass the start-up checks; carries every problem found."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 def app_targets(app: FastAPI) -> list[Target]:

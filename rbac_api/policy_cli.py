@@ -73,13 +73,13 @@ def run_tests(directory: PolicyDir = Path("policies")) -> None:
         raise typer.Exit(1)
 
 
-def loaded(directory: Path) -> Policy:
+def loaded(directory: Path, *, shown: str | None = None) -> Policy:
     """The policy of `directory`, or exit 1 printing its problems as `file:line: message`."""
     try:
         return load_policy(directory)
     except PolicyError as exc:
         typer.echo(str(exc))
-        fail(f"{directory}: the policy has errors (above); fix them first")
+        fail(f"{shown or directory}: the policy has errors (above); fix them first")
 
 
 @policy_app.command("explain")
@@ -117,7 +117,7 @@ def explain(
 
 
 def _caller(policy: Policy, role: str | None, user: str | None) -> tuple[str, Principal]:
-    from rbac_api.policy.casefile import principal_with
+    from rbac_api.policy.targets import principal_with
 
     if role is not None:
         return f"role {role}", principal_with(frozenset({role}), policy)
@@ -152,6 +152,50 @@ def _target(route: str | None, field: str | None) -> Target:
     if target is None:
         fail(f"no {kind} {request!r} in this service; 'rbac-api policy matrix' lists them", code=2)
     return target
+
+
+@policy_app.command("diff")
+def diff(
+    old: Annotated[str, typer.Argument(help="Policy directory, or REV:path such as HEAD~1:policies.")],
+    new: Annotated[str, typer.Argument(help="Policy directory, or REV:path such as HEAD:policies.")],
+) -> None:
+    """Which role x scope, role x route and role x GraphQL field answers change; exit 1 when any does."""
+    from rbac_api.policy.diff import RevisionError, diff_access, format_changes, policy_directory
+
+    try:
+        with policy_directory(old) as old_dir, policy_directory(new) as new_dir:
+            require_directory(old_dir)
+            require_directory(new_dir)
+            before, after = loaded(old_dir, shown=old), loaded(new_dir, shown=new)
+    except RevisionError as exc:
+        fail(str(exc), code=2)
+    changes = diff_access(before, after, code_targets())
+    if not changes:
+        typer.echo(f"no access changes ({before.version} -> {after.version})", err=True)
+        return
+    typer.echo("\n".join(format_changes(changes)))
+    typer.echo(f"{len(changes)} cells change ({before.version} -> {after.version})", err=True)
+    raise typer.Exit(1)
+
+
+@policy_app.command("matrix")
+def matrix(
+    directory: PolicyDir = Path("policies"),
+    output: Annotated[str, typer.Option("--format", help="table (terminal), markdown or csv.")] = "table",
+) -> None:
+    """Roles x scopes: which role holds which scope, by its own grant or inherited."""
+    from rbac_api.policy import matrix as tables
+
+    if output not in ("table", "markdown", "csv"):
+        fail(f"unknown --format {output!r}; use table, markdown or csv", code=2)
+    require_directory(directory)
+    policy = loaded(directory)
+    if output == "table":
+        from rich.console import Console
+
+        Console().print(tables.rich_table(policy))
+        return
+    typer.echo(tables.markdown(policy) if output == "markdown" else tables.csv_text(policy), nl=False)
 
 
 @policy_app.command("reload")

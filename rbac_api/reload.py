@@ -7,6 +7,7 @@ SIGHUP, and `rbac-api policy reload` (which sends SIGHUP to every registered ser
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -19,7 +20,6 @@ import anyio
 from watchfiles import Change, awatch
 
 from rbac_api.policy import PolicyEngine, PolicyError, load_policy
-from rbac_api.policy.problems import has_errors
 from rbac_api.policy.targets import Target
 from rbac_api.policy.usage import usage_problems
 
@@ -52,9 +52,9 @@ class PolicyReloader:
             current = self.engine.policy
             try:
                 policy = load_policy(self.directory)
-                problems = [p for p in usage_problems(self._targets, policy) if p.severity == "error"]
-                if has_errors(problems):
-                    raise PolicyError(problems)
+                errors = [p for p in usage_problems(self._targets, policy) if p.severity == "error"]
+                if errors:
+                    raise PolicyError(errors)
             except PolicyError as exc:
                 self.error = str(exc)
                 log.error(
@@ -131,8 +131,6 @@ async def reloading(reloader: PolicyReloader, *, watch: bool) -> AsyncIterator[N
 
 def _on_sighup(callback: Callable[[], object]) -> Callable[[], None]:
     """Install a SIGHUP handler on the running loop; a no-op where signals cannot be handled here."""
-    import asyncio
-
     loop = asyncio.get_running_loop()
     try:
         loop.add_signal_handler(signal.SIGHUP, callback)

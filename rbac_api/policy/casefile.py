@@ -24,8 +24,7 @@ from rbac_api.policy.located import Builder, YamlMap, YamlSeq, compose
 from rbac_api.policy.model import Location, Policy
 from rbac_api.policy.parse import yaml_problem
 from rbac_api.policy.problems import Problem
-from rbac_api.policy.targets import Target, Verdict, decide, find_target
-from rbac_api.principal import Principal
+from rbac_api.policy.targets import Target, Verdict, decide, find_target, principal_with
 
 RequestKind = Literal["scopes", "route", "field"]
 _EXPECT = ("allow", "deny")
@@ -109,15 +108,6 @@ def run_case(case: Case, policy: Policy, targets: Iterable[Target]) -> Outcome:
     if target is None:
         return Outcome(case, Verdict(False), f"no {case.kind} {request!r} in this service")
     return Outcome(case, decide(target, principal, policy))
-
-
-def principal_with(roles: frozenset[str] | None, policy: Policy, *, username: str = "") -> Principal:
-    """A caller holding `roles` with every scope they grant (a token asked for all); None: anonymous."""
-    if roles is None:
-        return Principal.anonymous()
-    return Principal(
-        subject="0", username=username, roles=roles, scopes=policy.granted(roles), token_id="", expires_at=0
-    )
 
 
 class _CaseReader:

@@ -42,3 +42,11 @@ class PolicyError(Exception):
 def has_errors(problems: Sequence[Problem]) -> bool:
     """Warnings alone never stop a policy from loading."""
     return any(p.severity == "error" for p in problems)
+
+
+class AppCheckError(Exception):
+    """The app's code and policy do not pass the start-up checks; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

@@ -128,6 +128,15 @@ def decide(target: Target, principal: Principal, policy: Policy) -> Verdict:
     return Verdict(not reasons, reasons)
 
 
+def principal_with(roles: frozenset[str] | None, policy: Policy, *, username: str = "") -> Principal:
+    """A caller holding `roles` with every scope they grant (a token asked for all); None: anonymous."""
+    if roles is None:
+        return Principal.anonymous()
+    return Principal(
+        subject="0", username=username, roles=roles, scopes=policy.granted(roles), token_id="", expires_at=0
+    )
+
+
 def find_target(targets: Iterable[Target], request: str) -> Target | None:
     """The target named `request`, or the route whose path template matches it."""
     candidates = list(targets)

@@ -39,6 +39,11 @@ def test_help_works_for_every_command(tmp_path: Path) -> None:
         ["users", "disable"],
         ["policy"],
         ["policy", "check"],
+        ["policy", "test"],
+        ["policy", "explain"],
+        ["policy", "diff"],
+        ["policy", "matrix"],
+        ["policy", "reload"],
     ):
         result = run(tmp_path, *args, "--help")
         assert result.returncode == 0, (args, result.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -152,3 +153,14 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_the_server_log_has_one_bare_json_line_per_denial(server: Server) -> None:
+    token = server.add_user("uma", "user")
+    assert server.get("/documents", token).status_code == 403
+    wait_until(lambda: '"access_denied"' in server.log())
+    (line,) = [json.loads(text) for text in server.log().splitlines() if text.startswith("{")]
+    assert line["target"] == "GET /documents"
+    assert line["missing_scopes"] == ["documents:read"]
+    assert line["policy_version"] == server.version()
+    assert token not in server.log()
