@@ -62,12 +62,14 @@ def per_call(function: Callable[[], object], calls: int) -> float:
 
 def statement(code: str, names: dict[str, Any], budget: float) -> Callable[[], float]:
     """A sample function: seconds per execution of `code`, timed by `timeit` (an inlined loop, so
-    sub-microsecond figures carry no function-call overhead of the harness)."""
+    sub-microsecond figures carry no call overhead of the harness). Each sample is the best of 3 repeats
+    of about budget/3 seconds, as `timeit` recommends: on a shared machine the slower repeats measure the
+    neighbours, not the code."""
     timer = timeit.Timer(code, globals=names)
     calls, _ = timer.autorange()
     elapsed = timer.timeit(calls)
-    calls = max(1, int(calls * budget / elapsed)) if elapsed else calls
-    return lambda: timer.timeit(calls) / calls
+    calls = max(1, int(calls * budget / 3 / elapsed)) if elapsed else calls
+    return lambda: min(timer.repeat(3, calls)) / calls
 
 
 def calibrate(function: Callable[[], object], budget: float, *, limit: int = 2_000_000) -> int:
