@@ -53,6 +53,11 @@ Found, not changed here (for the owners of those parts):
   was up to ~50 µs per request amortised. `gc.freeze()` after start-up (bench/variants.py `frozen`) took
   in-process `/users/me` fresh-token throughput from 0.51 to 0.54 of bare. A process setting, so not
   changed here: a candidate for `rbac-api serve`.
+- **Garbage collection inside a policy load** (row 7): loading the 1,000-role policy allocates enough
+  long-lived objects to trigger full collections of the whole heap (65-75 ms each in a process that has
+  imported the service, measured with a GC callback): check + compile takes ~55-60 ms without one and
+  ~120 ms when one lands in it, and the parse ~90 ms plus one. Hence the wide spread of the compile figure.
+  `gc.disable()` around `load_policy` (re-enabled after) would make both figures steady.
 - **Requests during a policy reload** (row 7): the reload parses in a worker thread, and the parse's
   allocations trigger full collections of the whole heap (100-160 ms each, measured with a GC callback,
   `collected=0`) with the GIL held; requests wait behind them. Measured with the 1,000-role policy: p99
