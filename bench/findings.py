@@ -36,8 +36,8 @@ Changed in rbac_api (each a separate commit, every test passing, no check remove
 Run-to-run variation seen while building this (three full `make bench` runs on 2026-11-29, same machine,
 other work running): `/users/me` vs the tutorial way 5.81x, 6.00x, 6.07x (target 6x); login throughput
 0.94, 0.89, 0.91 of cores / bcrypt time (target 0.9); compile of the 1,000-role policy 58, 121, 61 ms
-(target 100 ms, see the GC finding below). Those three verdicts flip between runs; every other row kept its
-verdict in all three.
+(target 100 ms, see the GC finding below); p99 while swapping vs quiet 1.02x, 0.96x, 0.68x (target 1x, on a
+2-3 ms p99). Those four verdicts flip between runs; every other row kept its verdict in all three.
 
 Found, not changed here (for the owners of those parts):
 
