@@ -8,12 +8,14 @@ SIGHUP, and `rbac-api policy reload` (which sends SIGHUP to every registered ser
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
+import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 
 import anyio
@@ -51,7 +53,8 @@ class PolicyReloader:
         with self._lock:
             current = self.engine.policy
             try:
-                policy = load_policy(self.directory)
+                with _gentle_on_requests():
+                    policy = load_policy(self.directory)
                 errors = [p for p in usage_problems(self._targets, policy) if p.severity == "error"]
                 if errors:
                     raise PolicyError(errors)
@@ -74,6 +77,30 @@ class PolicyReloader:
                 "policy reloaded: version %s (was %s) in pid %d", policy.version, current.version, os.getpid()
             )
             return True
+
+
+@contextmanager
+def _gentle_on_requests() -> Iterator[None]:
+    """Keep a large reload from stalling requests served meanwhile on the event loop.
+
+    Measured on a 1,000-role policy (docs/benchmarks.md, row 7): the parse's allocations set off full
+    garbage collections of the whole heap (100-160 ms with the GIL held), and the default 5 ms GIL switch
+    interval makes every I/O wait of a request queue behind the parsing thread. So: no collection during the
+    parse, a short switch interval, and afterwards the heap that survived start-up frozen out of future
+    full collections (loading a policy leaves no cyclic garbage, so freezing keeps nothing alive that a
+    collection would have freed). The interval is process-wide, hence restored at once.
+    """
+    collecting = gc.isenabled()
+    interval = sys.getswitchinterval()
+    gc.disable()
+    sys.setswitchinterval(min(interval, 0.0005))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
+        if collecting:
+            gc.enable()
+        gc.freeze()
 
 
 def is_policy_change(directory: Path) -> Callable[[Change, str], bool]:
