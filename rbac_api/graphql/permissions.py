@@ -8,6 +8,7 @@ through Strawberry's own extension, only slower.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from functools import cache
 from typing import Any, ClassVar
 
@@ -38,9 +39,9 @@ class RbacPermission(BasePermission):
     #: None: "scopes" when `required_scopes` is set, else "token".
     check_kind: ClassVar[CheckKind | None] = None
 
+    @abstractmethod
     def decide(self, context: GraphQLContext, source: Any) -> RbacError | None:
         """None to allow, or the error to report."""
-        raise NotImplementedError
 
     def describe(self) -> str:
         return type(self).__name__
