@@ -88,6 +88,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 #: For `responses=` on protected routes, so the OpenAPI document declares what clients will meet.
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "More than one Authorization header"},
     401: {"description": "Missing, invalid or expired token (WWW-Authenticate: Bearer)"},
     403: {"description": "Valid token without the required scopes; `missing_scopes` names them"},
 }

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rbac_api.transport.refusals import refusal_body
 
 _HTTP1 = frozenset({"1.0", "1.1"})
+_FRAMING = frozenset({b"content-length", b"transfer-encoding"})
 #: Longer `Content-Length` values are over any limit; `int()` of one of thousands of digits would raise.
 _MAX_LENGTH_DIGITS = 18
 
@@ -106,12 +107,10 @@ def _declared_length(scope: Scope) -> int | None:
     (chunked, HTTP/2, a repeated or malformed `Content-Length`)."""
     length: bytes | None = None
     for name, value in scope["headers"]:
-        if name == b"content-length":
-            if length is not None:
+        if name in _FRAMING:  # one set look-up per header: most requests have neither
+            if name == b"transfer-encoding" or length is not None:
                 return None
             length = value
-        elif name == b"transfer-encoding":
-            return None
     if length is None:
         # HTTP/1.x: no length and no transfer coding means no body (RFC 9112 §6.3).
         return 0 if scope.get("http_version", "1.1") in _HTTP1 else None
