@@ -24,11 +24,14 @@ from rbac_api.reload import PolicyReloader, reloading
 from rbac_api.rest import documents, system, token, users
 from rbac_api.rest.errors import install_error_handlers
 from rbac_api.runtime import Rbac
-from rbac_api.settings import Settings
+from rbac_api.settings import DEFAULT_MAX_BODY_BYTES, Settings
 from rbac_api.store.database import create_tables, make_engine
 from rbac_api.store.documents import DocumentStore
 from rbac_api.store.users import UserStore
 from rbac_api.tokens import TokenCodec
+from rbac_api.transport.access_log import redact_access_log
+from rbac_api.transport.body_limit import BodyLimit
+from rbac_api.transport.refusals import GRAPHQL_PATH
 
 log = logging.getLogger("rbac_api.startup")
 
@@ -75,10 +78,16 @@ def create_app(
     or `AppCheckError` (unguarded routes or fields, scopes the policy lacks) instead of starting.
     """
     rbac = build_runtime(settings)
-    app = assemble_app(routers, production=settings.env == "production", lifespan=_lifespan(settings))
+    redact_access_log()
+    app = assemble_app(
+        routers,
+        production=settings.env == "production",
+        lifespan=_lifespan(settings),
+        max_body_bytes=settings.max_body_bytes,
+    )
     schema = graphql_schema if graphql_schema is not None else build_schema()
     app.state.graphql_schema = schema
-    app.include_router(graphql_router(schema, settings), prefix="/graphql")
+    app.include_router(graphql_router(schema, settings), prefix=GRAPHQL_PATH)
     targets = app_targets(app)
     for warning in verify_app(targets, rbac.engine.policy):
         log.warning("%s", warning)
@@ -97,9 +106,14 @@ def create_app(
 
 
 def assemble_app(
-    routers: Iterable[APIRouter] = (), *, production: bool = False, lifespan: Lifespan | None = None
+    routers: Iterable[APIRouter] = (),
+    *,
+    production: bool = False,
+    lifespan: Lifespan | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
-    """The service's routes and error handling, without the runtime: what the start-up checks walk."""
+    """The service's routes, error handling and body limit, without the runtime: what the start-up checks
+    walk. The limit is middleware, so it covers every route, an application's own included."""
     app = FastAPI(
         title="rbac-api",
         version="0.1.0",
@@ -109,6 +123,7 @@ def assemble_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     for router in (token.router, users.router, system.router, documents.router, *routers):
         app.include_router(router)
     return app

@@ -9,15 +9,38 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
 
 import anyio
 
-from rbac_api.errors import INVALID_TOKEN_MESSAGE, NotAuthenticated
+from rbac_api.errors import INVALID_TOKEN_MESSAGE, BadRequest, NotAuthenticated
 from rbac_api.policy.engine import PolicyEngine
 from rbac_api.policy.model import Policy
 from rbac_api.principal import ANONYMOUS, Principal
 from rbac_api.store.users import UserState
 from rbac_api.tokens import AccessClaims, TokenCodec
+
+
+class RawHeaders(Protocol):
+    """Request headers as Starlette keeps them: (name, value) pairs, names lower-cased as ASGI sends them."""
+
+    @property
+    def raw(self) -> list[tuple[bytes, bytes]]: ...
+
+
+def authorization_header(headers: RawHeaders) -> str | None:
+    """The request's one `Authorization` header, None when there is none.
+
+    Two of them (in any letter case) are refused: taking the first would let a proxy and the service each
+    act on a different credential. One pass over the raw pairs: no dearer than `headers.get(...)`.
+    """
+    found: bytes | None = None
+    for name, value in headers.raw:
+        if name == b"authorization":
+            if found is not None:
+                raise BadRequest("Send one Authorization header, not several")
+            found = value
+    return None if found is None else found.decode("latin-1")
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -31,6 +54,26 @@ def bearer_token(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token or " " in token:
         raise NotAuthenticated("Authorization header must be 'Bearer <token>'", token_sent=True)
     return token
+
+
+#: The largest integer key SQLite (and PostgreSQL's bigint) can hold: a larger id cannot be a user.
+MAX_USER_ID = 2**63 - 1
+_MAX_USER_ID_DIGITS = len(str(MAX_USER_ID))
+
+
+def user_id_of(subject: str) -> int | None:
+    """The user id a token's `sub` names, or None when it cannot name one.
+
+    Only the form we issue: a positive decimal without sign or leading zero, in ASCII digits (`str.isdigit`
+    alone admits Arabic-Indic and other scripts' digits, which `int()` accepts), short enough to be a
+    database key (`int()` of more than 4,300 digits raises; a larger value overflows the database's integer).
+    """
+    if not (0 < len(subject) <= _MAX_USER_ID_DIGITS and subject.isascii() and subject.isdigit()):
+        return None
+    if subject[0] == "0":
+        return None
+    user_id = int(subject)
+    return user_id if user_id <= MAX_USER_ID else None
 
 
 class UserStateCache:
@@ -158,9 +201,10 @@ class Authenticator:
     def _verify(self, token: str) -> _Verified:
         self._verified.pop(token, None)
         claims = self._codec.decode(token)
-        if not (claims.subject.isascii() and claims.subject.isdigit()):
+        user_id = user_id_of(claims.subject)
+        if user_id is None:
             raise NotAuthenticated(INVALID_TOKEN_MESSAGE, token_sent=True)
-        entry = _Verified(claims, int(claims.subject))
+        entry = _Verified(claims, user_id)
         if self._cache_size:
             if len(self._verified) >= self._cache_size:
                 self._verified.popitem(last=False)

@@ -65,10 +65,17 @@ def serve(
 
 
 def log_config() -> dict[str, Any]:
-    """uvicorn's logging, plus ours at INFO: reloads and warnings as usual, denials as bare JSON lines."""
+    """uvicorn's logging, plus ours at INFO: reloads and warnings as usual, denials as bare JSON lines, and
+    access log lines without the values of credentials sent in query strings."""
     from uvicorn.config import LOGGING_CONFIG
 
+    from rbac_api.transport.access_log import ACCESS_LOGGER
+
     config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["query_secrets"] = {
+        "()": "rbac_api.transport.access_log.query_secrets_filter"
+    }
+    config["loggers"][ACCESS_LOGGER]["filters"] = ["query_secrets"]
     config["formatters"]["json_line"] = {"format": "%(message)s"}
     config["handlers"]["audit"] = {
         "formatter": "json_line",

@@ -57,6 +57,13 @@ class InvalidScope(RbacError):
     code = "BAD_USER_INPUT"
 
 
+class BadRequest(RbacError):
+    """A request the transport cannot take as sent (400 / BAD_REQUEST), such as two `Authorization` headers:
+    refused whole rather than guessing which part the client meant."""
+
+    code = "BAD_REQUEST"
+
+
 class NotFound(RbacError):
     code = "NOT_FOUND"
 

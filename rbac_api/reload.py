@@ -104,18 +104,28 @@ def _gentle_on_requests() -> Iterator[None]:
 
 
 def is_policy_change(directory: Path) -> Callable[[Change, str], bool]:
-    """A filter for watchfiles: changes directly in the directory, editors' scratch files aside.
+    """A filter for watchfiles: changes directly in the directory, editors' scratch files aside, and the
+    directory itself when it is a symlink that may be swapped for another.
 
-    Any name counts (not only *.yaml), so a directory swapped in through a symlink (as Kubernetes does
-    with ConfigMaps) is seen too; a change that leaves the policy version as it was costs one parse.
+    Any name counts (not only *.yaml), so a directory swapped in through a symlink inside it (as Kubernetes
+    does with ConfigMaps) is seen too; a change that leaves the policy version as it was costs one parse.
     """
     resolved = directory.resolve()
+    link = directory.absolute() if directory.is_symlink() else None
 
     def accept(_change: Change, path: str) -> bool:
         changed = Path(path)
+        if link is not None and changed.absolute() == link:
+            return True
         return changed.parent.resolve() == resolved and not changed.name.endswith(_SCRATCH_SUFFIXES)
 
     return accept
+
+
+def watched_paths(directory: Path) -> list[Path]:
+    """The directory, and when it is a symlink also the directory holding the link: a swap renames a new
+    link over the old one there, and a watch on the old target would never see it."""
+    return [directory, directory.absolute().parent] if directory.is_symlink() else [directory]
 
 
 async def reload_in_thread(reloader: PolicyReloader) -> bool:
@@ -125,19 +135,29 @@ async def reload_in_thread(reloader: PolicyReloader) -> bool:
 async def watch_policy(reloader: PolicyReloader, stop: anyio.Event) -> None:
     """Reload on every change until `stop` is set; never raises, since serving must go on without it."""
     try:
-        async for _changes in awatch(
-            reloader.directory,
-            watch_filter=is_policy_change(reloader.directory),
-            debounce=DEBOUNCE_MS,
-            step=25,
-            stop_event=stop,
-            recursive=False,
-        ):
-            await reload_in_thread(reloader)
+        while not stop.is_set():
+            await _watch_target(reloader, stop)
     except Exception as exc:
         log.warning(
             "cannot watch %s (%s); reload with SIGHUP or 'rbac-api policy reload'", reloader.directory, exc
         )
+
+
+async def _watch_target(reloader: PolicyReloader, stop: anyio.Event) -> None:
+    """Watch what the directory resolves to now, until `stop` or until a symlink swap points it elsewhere
+    (then the caller watches the new target)."""
+    target = reloader.directory.resolve()
+    async for _changes in awatch(
+        *watched_paths(reloader.directory),
+        watch_filter=is_policy_change(reloader.directory),
+        debounce=DEBOUNCE_MS,
+        step=25,
+        stop_event=stop,
+        recursive=False,
+    ):
+        await reload_in_thread(reloader)
+        if reloader.directory.resolve() != target:
+            return
 
 
 @asynccontextmanager

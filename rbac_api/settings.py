@@ -16,6 +16,8 @@ DEV_SECRET_PREFIX = "rbac-dev-"  # noqa: S105 (a marker, not a secret)
 KNOWN_PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "dev"})
 #: RFC 7518 §3.2: an HMAC key at least as long as the hash output.
 MIN_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+#: 1 MiB: far above any request of this service, far below what fills a server's memory.
+DEFAULT_MAX_BODY_BYTES = 1 << 20
 
 
 class ConfigError(Exception):
@@ -58,6 +60,9 @@ class Settings(BaseSettings):
     token_cache_size: int = Field(default=10_000, ge=0, le=1_000_000)
     #: Clock skew tolerated on `exp`, `nbf` and `iat`.
     leeway_seconds: int = Field(default=5, ge=0, le=30)
+
+    #: Largest request body of any route (REST, GraphQL, an application's own); larger ones get a 413.
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1, le=1 << 30)
 
     #: GraphQL abuse limits. Depth counts nested selections; aliases are counted through fragment spreads.
     graphql_max_depth: int = Field(default=10, ge=1, le=100)

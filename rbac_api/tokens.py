@@ -20,6 +20,8 @@ TOKEN_TYPE = "at+jwt"  # noqa: S105 - RFC 9068: an access token cannot be replay
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "scope", "roles", "ver")
 #: Longer bearer values are refused before any parsing: no legitimate token of ours comes near it.
 MAX_TOKEN_LENGTH = 8192
+#: Longer subjects are refused where the token is decoded: ours are user ids of at most 19 digits.
+MAX_SUBJECT_LENGTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,8 @@ def _claims_from(payload: dict[str, Any]) -> AccessClaims:
     ver, exp = payload["ver"], payload["exp"]
     if not (type(sub) is str and sub and type(jti) is str and jti and type(scope) is str):
         raise _invalid("malformed sub, jti or scope claim")
+    if len(sub) > MAX_SUBJECT_LENGTH:
+        raise _invalid("sub claim too long")
     if type(roles) is not list or any(type(role) is not str for role in roles):
         raise _invalid("malformed roles claim")
     if not (type(ver) is int and type(exp) is int):

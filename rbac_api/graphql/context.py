@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
+from rbac_api.authentication import authorization_header
 from rbac_api.errors import NotAuthenticated
 from rbac_api.principal import ANONYMOUS, Principal
 from rbac_api.runtime import Rbac
@@ -29,10 +30,15 @@ class GraphQLContext(BaseContext):
 
 
 async def graphql_context(connection: HTTPConnection) -> GraphQLContext:
-    """FastAPI dependency used as the router's `context_getter` (for HTTP and, refused, WebSocket)."""
+    """FastAPI dependency used as the router's `context_getter` (for HTTP and, refused, WebSocket).
+
+    Raises `BadRequest` for two `Authorization` headers: the whole request is refused (HTTP 400), since
+    there is no operation yet to attach an error to.
+    """
     rbac: Rbac = connection.app.state.rbac
+    header = authorization_header(connection.headers)
     try:
-        principal = await rbac.authenticator.authenticate_header(connection.headers.get("authorization"))
+        principal = await rbac.authenticator.authenticate_header(header)
     except NotAuthenticated as exc:
         return GraphQLContext(rbac, ANONYMOUS, exc)
     return GraphQLContext(rbac, principal)

@@ -13,6 +13,7 @@ from strawberry.types.graphql import OperationType
 
 from rbac_api.graphql.context import GraphQLContext, graphql_context
 from rbac_api.graphql.execution import Executor
+from rbac_api.transport.refusals import TOO_DEEP_MESSAGE
 
 
 class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
@@ -30,6 +31,14 @@ class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
             include_in_schema=False,
         )
         self.executor = executor
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A body (or GET `variables`) nested past the recursion limit is a 400 like any JSON that does not
+        parse; Strawberry catches only syntax errors, so it was a 500 with a traceback."""
+        try:
+            return super().decode_json(data)
+        except RecursionError:
+            raise HTTPException(400, TOO_DEEP_MESSAGE) from None
 
     async def execute_single(
         self,

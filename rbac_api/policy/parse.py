@@ -1,4 +1,4 @@
-"""Policy files as YAML documents that remember their line numbers, with every read error as a `Problem`."""
+"""Policy files as YAML documents that keep their line numbers; each decoding or syntax error a `Problem`."""
 
 from __future__ import annotations
 
@@ -41,16 +41,12 @@ def policy_files(directory: Path) -> list[Path]:
     )
 
 
-def read_source(path: Path) -> tuple[SourceFile | None, list[Problem]]:
-    """Read and parse one file, keeping line numbers; every read or syntax error becomes a problem.
+def parse_source(path: Path, data: bytes) -> tuple[SourceFile | None, list[Problem]]:
+    """Parse one file's bytes, keeping line numbers; every decoding or syntax error becomes a problem.
 
     Duplicate keys are reported rather than resolved silently; the document keeps the first.
     """
     shown = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return None, [Problem(Location(shown, 1), f"cannot read file: {error.strerror}")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

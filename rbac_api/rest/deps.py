@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
+from rbac_api.authentication import authorization_header
 from rbac_api.errors import NotAuthenticated
 from rbac_api.principal import Principal
 from rbac_api.runtime import Rbac
@@ -41,7 +42,7 @@ class PrincipalDependency(OAuth2PasswordBearer):
 
     async def __call__(self, request: Request, security_scopes: SecurityScopes) -> Principal:  # type: ignore[override]
         rbac: Rbac = request.app.state.rbac
-        principal = await rbac.authenticator.authenticate_header(request.headers.get("authorization"))
+        principal = await rbac.authenticator.authenticate_header(authorization_header(request.headers))
         if not principal.is_authenticated:
             if self._optional and not security_scopes.scopes:
                 return principal

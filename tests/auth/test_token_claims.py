@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from rbac_api.errors import NotAuthenticated
+from rbac_api.runtime import Rbac
+from rbac_api.tokens import MAX_SUBJECT_LENGTH
 from tests.conftest import SECRET, bearer
 
 NOW = int(time.time())
@@ -61,6 +66,65 @@ def test_token_with_a_bad_claim_is_rejected(
     client: TestClient, make_token: Callable[..., str], case: str, claims: dict[str, Any]
 ) -> None:
     assert_invalid_token(me(client, make_token(**claims)))
+
+
+@pytest.mark.parametrize(
+    "sub",
+    [
+        "9" * 5000,  # int() of more than 4,300 digits raises
+        "1" * 20,  # more digits than any database key
+        str(2**63),  # 19 digits, one past the largest 64-bit key
+        "+1",
+        "-1",
+        "0x1",
+        "\u0661",  # ARABIC-INDIC DIGIT ONE: str.isdigit() is True and int() reads it as 1
+        "\uff11",  # FULLWIDTH DIGIT ONE
+        "0",
+        "01",  # the admin's id with a leading zero: not the form we issue
+        " 1",
+        "1_0",
+    ],
+    ids=[
+        "5000-digits",
+        "20-digits",
+        "past-int64",
+        "plus",
+        "minus",
+        "hex",
+        "arabic-indic",
+        "fullwidth",
+        "zero",
+        "leading-zero",
+        "space",
+        "underscore",
+    ],
+)
+def test_a_sub_that_is_not_a_user_id_as_we_issue_it_is_an_invalid_token(
+    client: TestClient, make_token: Callable[..., str], sub: str
+) -> None:
+    assert_invalid_token(me(client, make_token(sub=sub)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sub=st.text(min_size=1, max_size=30)
+    | st.from_regex(r"\A[0-9]{1,25}\Z")
+    | st.integers(min_value=0, max_value=10**30).map(lambda n: "0" * (n % 3) + str(n))
+)
+def test_every_sub_but_the_admins_id_is_an_invalid_token_never_a_500(
+    client: TestClient, make_token: Callable[..., str], sub: str
+) -> None:
+    response = me(client, make_token(sub=sub))
+    if sub == "1":  # the only user: the first admin
+        assert response.status_code == 200
+    else:
+        assert_invalid_token(response)
+
+
+def test_the_codec_refuses_a_sub_longer_than_the_bound(rbac: Rbac, make_token: Callable[..., str]) -> None:
+    assert rbac.codec.decode(make_token(sub="7" * MAX_SUBJECT_LENGTH)).subject == "7" * MAX_SUBJECT_LENGTH
+    with pytest.raises(NotAuthenticated):
+        rbac.codec.decode(make_token(sub="7" * (MAX_SUBJECT_LENGTH + 1)))
 
 
 def test_expired_token_within_leeway_is_still_accepted(

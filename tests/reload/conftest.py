@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,8 @@ class Server:
         return (self.root / "server.log").read_text()
 
 
-def start_server(tmp_path: Path, *args: str, **env: str) -> Server:
+def start_server(tmp_path: Path, *args: str, command: Sequence[str] = (EXE, "serve"), **env: str) -> Server:
+    """`command --port P *args` with the `RBAC_*` settings of a test installation in `tmp_path`, ready."""
     policy_dir = tmp_path / "policies"
     if not policy_dir.exists():
         shutil.copytree(POLICY_DIR, policy_dir, ignore=shutil.ignore_patterns("tests"))
@@ -106,7 +107,7 @@ def start_server(tmp_path: Path, *args: str, **env: str) -> Server:
     }
     with (tmp_path / "server.log").open("w") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(  # noqa: S603 (our own console script)
-            [EXE, "serve", "--port", str(port), *args],
+            [*command, "--port", str(port), *args],
             cwd=tmp_path,
             env=environment,
             stdout=log,

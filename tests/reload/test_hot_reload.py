@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
 from rbac_api.policy import load_policy
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, POLICY_DIR
 from tests.reload.conftest import EXE, Server
 
 
@@ -79,6 +82,28 @@ def test_a_change_dropping_a_scope_the_code_requires_is_rejected(server: Server)
     server.edit("roles.yaml", lambda text: text.replace("documents:write", "documents:wrote"))
     server.wait_for(lambda health: health["status"] == "degraded")
     assert "POST /documents requires scope 'documents:write'" in server.health()["policy"]["error"]
+
+
+def test_a_symlinked_directory_swapped_in_one_rename_is_loaded_and_then_watched(
+    tmp_path: Path, serve: Callable[..., Server]
+) -> None:
+    old, new = tmp_path / "v1", tmp_path / "v2"
+    for release in (old, new):
+        shutil.copytree(POLICY_DIR, release, ignore=shutil.ignore_patterns("tests"))
+    with (new / "roles.yaml").open("a") as roles:
+        roles.write("  viewer:\n    description: Views documents\n    scopes: [documents:read]\n")
+    (tmp_path / "policies").symlink_to(old)
+    server = serve()
+
+    (tmp_path / "policies.tmp").symlink_to(new)  # `ln -s v2 policies.tmp && mv -T policies.tmp policies`
+    os.replace(tmp_path / "policies.tmp", tmp_path / "policies")
+    swapped = load_policy(new).version
+    server.wait_for(lambda health: health["policy"]["version"] == swapped)
+
+    server.edit("roles.yaml", lambda text: text + "# edited in the new release\n")  # through the link
+    edited = load_policy(new).version
+    assert edited != swapped
+    server.wait_for(lambda health: health["policy"]["version"] == edited)
 
 
 def test_requests_during_reloads_never_fail(server: Server) -> None:

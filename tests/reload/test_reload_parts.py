@@ -12,7 +12,7 @@ from watchfiles import Change
 from rbac_api.guarded import service_targets
 from rbac_api.pidfiles import registered, servers
 from rbac_api.policy import PolicyEngine, load_policy
-from rbac_api.reload import PolicyReloader, is_policy_change
+from rbac_api.reload import PolicyReloader, is_policy_change, watched_paths
 from tests.cli.test_cli import run
 from tests.conftest import POLICY_DIR
 
@@ -56,6 +56,22 @@ def test_changes_directly_in_the_directory_count_but_editor_scratch_files_do_not
     assert not accept(Change.modified, str(tmp_path / ".roles.yaml.swp"))
     assert not accept(Change.modified, str(tmp_path / "roles.yaml~"))
     assert not accept(Change.modified, str(tmp_path / "tests" / "default.yaml"))
+
+
+def test_a_symlinked_directory_is_watched_from_its_parent_for_a_swap(tmp_path: Path) -> None:
+    (tmp_path / "v1").mkdir()
+    link = tmp_path / "policies"
+    link.symlink_to(tmp_path / "v1")
+    accept = is_policy_change(link)
+    assert watched_paths(link) == [link, tmp_path]
+    assert accept(Change.added, str(tmp_path / "." / "policies"))  # `mv -T policies.tmp policies`
+    assert accept(Change.modified, str(link / "roles.yaml"))
+    assert not accept(Change.added, str(tmp_path / "policies.tmp"))
+    assert not accept(Change.modified, str(tmp_path / "other.yaml"))
+
+
+def test_a_plain_directory_is_watched_alone(tmp_path: Path) -> None:
+    assert watched_paths(tmp_path) == [tmp_path]
 
 
 def test_a_registered_process_is_found_until_it_leaves(tmp_path: Path) -> None:

@@ -1,0 +1,28 @@
+"""A request refused by the transport, answered in the shape its API's clients parse."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: Where `create_app` mounts GraphQL; refusals under it are GraphQL-shaped.
+GRAPHQL_PATH = "/graphql"
+#: JSON nested past Python's recursion limit cannot be parsed: a client error (400), not a crash.
+TOO_DEEP_MESSAGE = "Request body is JSON nested too deeply to parse; send fewer levels of arrays and objects"
+
+
+def is_graphql_request(scope: Mapping[str, Any]) -> bool:
+    """True for /graphql and below, also when the app is served under a `root_path` prefix."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return path == GRAPHQL_PATH or path.startswith(GRAPHQL_PATH + "/")
+
+
+def refusal_body(scope: Mapping[str, Any], message: str, code: str) -> dict[str, Any]:
+    """`{"errors": [...]}` with `extensions.code` under /graphql (what GraphQL clients read), else
+    `{"detail": ...}` like every other REST error."""
+    if is_graphql_request(scope):
+        return {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return {"detail": message}

@@ -1,0 +1,104 @@
+"""Credentials sent in a URL's query string never reach the access log; the rest of the line does."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from rbac_api import create_app
+from rbac_api.transport.access_log import ACCESS_LOGGER, QUERY_SECRETS_FILTER
+from tests.conftest import make_settings
+from tests.reload.conftest import EXE, start_server, stop_server
+
+ACCESS_FORMAT = '%s - "%s %s HTTP/%s" %d'  # uvicorn's access log call
+
+
+def access_line(target: str) -> str:
+    """The message of an access log record shaped as uvicorn makes it, after the access logger's filters
+    (which `create_app`, run by the `client` fixture, has installed)."""
+    record = logging.LogRecord(
+        ACCESS_LOGGER,
+        logging.INFO,
+        __file__,
+        1,
+        ACCESS_FORMAT,
+        ("127.0.0.1:5000", "GET", target, "1.1", 200),
+        None,
+    )
+    assert logging.getLogger(ACCESS_LOGGER).filter(record)
+    return record.getMessage()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "access_token",
+        "token",
+        "refresh_token",
+        "password",
+        "client_secret",
+        "Access_Token",
+        "TOKEN",
+        "acc%65ss_token",
+    ],
+)
+def test_the_value_of_a_secret_parameter_is_redacted(client: TestClient, name: str) -> None:
+    line = access_line(f"/users?limit=5&{name}=s3cr3t-value&cursor=abc")
+    assert line == f'127.0.0.1:5000 - "GET /users?limit=5&{name}=[redacted]&cursor=abc HTTP/1.1" 200'
+
+
+@pytest.mark.parametrize(
+    "target", ["/users?tokens=abc&token_type_hint=x", "/users", "/users?token", "/users?token="]
+)
+def test_other_parameters_and_targets_are_left_as_sent(client: TestClient, target: str) -> None:
+    assert access_line(target) == f'127.0.0.1:5000 - "GET {target} HTTP/1.1" 200'
+
+
+@pytest.fixture
+def bare_access_logger() -> Iterator[logging.Logger]:
+    """uvicorn's access logger as uvicorn leaves it, without our filter; restored afterwards."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    installed = QUERY_SECRETS_FILTER in logger.filters
+    logger.removeFilter(QUERY_SECRETS_FILTER)
+    yield logger
+    if installed:
+        logger.addFilter(QUERY_SECRETS_FILTER)
+
+
+def test_create_app_installs_the_filter_once(bare_access_logger: logging.Logger, tmp_path: Path) -> None:
+    create_app(make_settings(tmp_path))
+    create_app(make_settings(tmp_path))
+    assert bare_access_logger.filters.count(QUERY_SECRETS_FILTER) == 1
+
+
+SERVERS = {
+    "rbac-api-serve": (EXE, "serve"),
+    "plain-uvicorn": (sys.executable, "-m", "uvicorn", "--factory", "rbac_api.app:app_from_environment"),
+}
+
+
+@pytest.mark.parametrize("command", SERVERS.values(), ids=SERVERS.keys())
+def test_a_real_server_logs_the_request_without_the_secrets(tmp_path: Path, command: tuple[str, ...]) -> None:
+    server = start_server(tmp_path, command=command)
+    try:
+        target = "/health?access_token=s3cr3t-one&verbose=1&Password=s3cr3t-two"
+        assert httpx.get(server.url + target).status_code == 200
+        wait_for(lambda: "/health?access_token=" in server.log())
+    finally:
+        stop_server(server)
+    assert "s3cr3t" not in server.log()
+    assert '"GET /health?access_token=[redacted]&verbose=1&Password=[redacted] HTTP/1.1" 200' in server.log()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
