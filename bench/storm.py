@@ -67,7 +67,7 @@ def login_storm(workdir: Path, rounds: int, seconds: float) -> Section:
     rbac = installation.rbac
     found = rbac.users.credentials(USERNAME)
     assert found is not None
-    stored = found[1]
+    stored = found.password_hash
     auth = {"Authorization": f"Bearer {installation.mint(1)[0]}"}
     probe_env = {"BENCH_DELAY_MS": str(PROBE_DELAY_MS)}
     cores = os.cpu_count() or 1

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import anyio
 
+from rbac_api.administration import caller_rules, operator_rules
 from rbac_api.errors import InvalidInput, NotAuthenticated, NotFound
 from rbac_api.passwords import password_problem
 from rbac_api.principal import Principal
@@ -37,7 +39,7 @@ async def get_account(rbac: Rbac, username: str) -> UserRecord:
 
 async def own_account(rbac: Rbac, principal: Principal) -> UserRecord:
     """The caller's record, from the same bounded cache authentication uses."""
-    state = await rbac.user_states.get(int(principal.subject))
+    state = await rbac.user_states.get(own_id(principal))
     if state is None:  # deleted between authentication and now
         raise NotAuthenticated(token_sent=True)
     return state.record
@@ -95,57 +97,106 @@ def _roles_for_new_user(rbac: Rbac, principal: Principal, asked: list[str] | Non
     return roles
 
 
-async def update_account(rbac: Rbac, username: str, changes: dict[str, Any]) -> UserRecord:
-    """Change `email`, `full_name` or `disabled`; a disabled user's tokens stop at once on this instance."""
+async def update_account(
+    rbac: Rbac, principal: Principal, username: str, changes: dict[str, Any]
+) -> UserRecord:
+    """Change `email`, `full_name` or `disabled` of an account the caller is not below.
+
+    A disabled user's tokens stop at once on this instance, and stay dead if the account is enabled again.
+    """
     if "disabled" in changes and not isinstance(changes["disabled"], bool):
         raise InvalidInput("disabled must be true or false", field="disabled")
-    record = await anyio.to_thread.run_sync(partial(rbac.users.update, lookup_name(username), **changes))
-    rbac.user_changed(record.id)
-    return record
+    return await _change_named(rbac, principal, username, "update", rbac.users.update, **changes)
 
 
 async def update_profile(rbac: Rbac, principal: Principal, changes: dict[str, Any]) -> UserRecord:
+    """Change the caller's own `email` or `full_name`: found by the token's subject, never by name."""
     unknown = set(changes) - {"email", "full_name"}
     if unknown:
         fields = ", ".join(sorted(unknown))
         raise InvalidInput(f"cannot change {fields} of your own account", field=min(unknown))
-    return await update_account(rbac, principal.username, changes)
-
-
-async def delete_account(rbac: Rbac, username: str) -> UserRecord:
-    record = await anyio.to_thread.run_sync(rbac.users.delete, lookup_name(username))
+    write = partial(
+        rbac.users.update, user_id=own_id(principal), rules=operator_rules(rbac.engine.policy), **changes
+    )
+    record = await anyio.to_thread.run_sync(_authenticated(write))
     rbac.user_changed(record.id)
     return record
 
 
-async def change_password(rbac: Rbac, principal: Principal, *, old: str, new: str) -> None:
-    """Replace the caller's password; bumps token_version, which ends every live token of theirs."""
-    require_password(new)
-    found = await anyio.to_thread.run_sync(rbac.users.credentials, principal.username)
-    if found is None:
-        raise NotAuthenticated(token_sent=True)
-    record, stored = found
-    if not (await rbac.hasher.verify(old, stored)).ok:
-        raise InvalidInput("old_password does not match the current password", field="old_password")
-    new_hash = await rbac.hasher.hash(new)
-    await anyio.to_thread.run_sync(partial(rbac.users.set_password, record.id, new_hash, revoke_tokens=True))
-    rbac.user_changed(record.id)
+async def delete_account(rbac: Rbac, principal: Principal, username: str) -> UserRecord:
+    return await _change_named(rbac, principal, username, "delete", rbac.users.delete)
 
 
 async def assign_role(rbac: Rbac, principal: Principal, username: str, role: str) -> UserRecord:
     require_grantable(rbac, principal, role)
-    record = await anyio.to_thread.run_sync(rbac.users.add_role, lookup_name(username), role)
-    rbac.user_changed(record.id)
-    return record
+    return await _change_named(rbac, principal, username, "change roles of", rbac.users.add_role, role=role)
 
 
 async def revoke_role(rbac: Rbac, principal: Principal, username: str, role: str) -> UserRecord:
     # A role the policy no longer defines grants nothing, so anyone with roles:assign may clean it up.
     if role in rbac.engine.policy.roles:
         require_grantable(rbac, principal, role)
-    record = await anyio.to_thread.run_sync(rbac.users.remove_role, lookup_name(username), role)
+    return await _change_named(
+        rbac, principal, username, "change roles of", rbac.users.remove_role, role=role
+    )
+
+
+async def change_password(rbac: Rbac, principal: Principal, *, old: str, new: str) -> None:
+    """Replace the caller's password; bumps token_version, which ends every live token of theirs.
+
+    Compare-and-set: the new hash is written only over the hash `old` was verified against, so a change
+    racing another one (or a login's rehash) answers `Conflict` instead of undoing it.
+    """
+    require_password(new)
+    user_id = own_id(principal)
+    found = await anyio.to_thread.run_sync(rbac.users.credentials_of, user_id)
+    if found is None:
+        raise NotAuthenticated(token_sent=True)
+    if not (await rbac.hasher.verify(old, found.password_hash)).ok:
+        raise InvalidInput("old_password does not match the current password", field="old_password")
+    new_hash = await rbac.hasher.hash(new)
+    replace = partial(
+        rbac.users.replace_password, user_id=user_id, read_hash=found.password_hash, new_hash=new_hash
+    )
+    await anyio.to_thread.run_sync(replace)
+    rbac.user_changed(user_id)
+
+
+async def _change_named(
+    rbac: Rbac,
+    principal: Principal,
+    username: str,
+    verb: str,
+    write: Callable[..., UserRecord],
+    **values: Any,
+) -> UserRecord:
+    """Resolve the name to an id once, then change that id under the caller's rules."""
+    name = lookup_name(username)
+    rules = caller_rules(rbac, principal, action=f"{verb} user {name}")
+
+    def change() -> UserRecord:
+        return write(user_id=rbac.users.id_of(name), rules=rules, **values)
+
+    record = await anyio.to_thread.run_sync(change)
     rbac.user_changed(record.id)
     return record
+
+
+def own_id(principal: Principal) -> int:
+    """The caller's account id: the token's subject, checked to be digits when the token was verified."""
+    return int(principal.subject)
+
+
+def _authenticated(write: Callable[[], UserRecord]) -> Callable[[], UserRecord]:
+    """The caller's own account deleted since authentication is a 401, not a 404 about an id."""
+
+    def run() -> UserRecord:
+        try:
+            return write()
+        except NotFound:
+            raise NotAuthenticated(token_sent=True) from None
+
+    return run
 
 
 def require_grantable(rbac: Rbac, principal: Principal, role: str) -> None:

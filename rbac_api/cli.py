@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from rbac_api.administration import operator_rules
 from rbac_api.cli_env import fail, fail_on_startup, load_settings, runtime
 from rbac_api.errors import RbacError
 from rbac_api.passwords import password_problem
@@ -139,8 +140,9 @@ def users_set_roles(
     """Replace a user's roles."""
     rbac = runtime()
     _check_roles(rbac, roles)
+    rules = operator_rules(rbac.engine.policy)
     try:
-        record = rbac.users.set_roles(normalize_username(username), roles)
+        record = rbac.users.set_roles(user_id=_user_id(rbac, username), roles=roles, rules=rules)
     except RbacError as exc:
         fail(exc.message)
     typer.echo(f"{record.username}: roles {', '.join(record.roles)}")
@@ -150,13 +152,20 @@ def users_set_roles(
 def users_disable(
     username: str, enable: Annotated[bool, typer.Option("--enable", help="Enable instead.")] = False
 ) -> None:
-    """Disable a user (their tokens stop working), or enable them again with --enable."""
+    """Disable a user (their tokens stop working for good), or enable them again with --enable."""
     rbac = runtime()
+    rules = operator_rules(rbac.engine.policy)
     try:
-        record = rbac.users.update(normalize_username(username), disabled=not enable)
+        record = rbac.users.update(user_id=_user_id(rbac, username), disabled=not enable, rules=rules)
     except RbacError as exc:
         fail(exc.message)
     typer.echo(f"{record.username}: {'disabled' if record.disabled else 'enabled'}")
+
+
+def _user_id(rbac: Rbac, username: str) -> int:
+    """The account named on the command line. Changes by the operator follow `operator_rules`: the CLI is
+    exempt from the superior-account rule, never from the last-administrator one."""
+    return rbac.users.id_of(normalize_username(username))
 
 
 def _check_roles(rbac: Rbac, roles: list[str]) -> None:

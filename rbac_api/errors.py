@@ -72,6 +72,16 @@ class Conflict(RbacError):
     code = "CONFLICT"
 
 
+class LastAdministrator(Conflict):
+    """A change would leave nobody able to administer accounts (delete, disable, demote the last one)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "refused: afterwards no enabled account would hold both roles:assign and users:write, so nobody "
+            "could administer accounts; first give another account a role that grants both, then retry"
+        )
+
+
 class InvalidInput(RbacError):
     """Input that passed the schema but breaks a rule (a reserved name, a role that does not exist...)."""
 

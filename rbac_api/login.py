@@ -42,7 +42,8 @@ async def login(rbac: Rbac, *, username: str, password: str, scopes: frozenset[s
     """Check the password and issue a token with the requested scopes the user's roles grant.
 
     No `scopes` means every scope the roles grant. Wrong password, unknown and disabled users all raise
-    the same `BadCredentials` after the same bcrypt work.
+    the same `BadCredentials` after the same work: one query for the credentials and one bcrypt; the roles
+    are read only once the password has verified.
     """
     policy = rbac.engine.policy
     requested = None if scopes is None else check_requested_scopes(scopes, policy)
@@ -51,18 +52,28 @@ async def login(rbac: Rbac, *, username: str, password: str, scopes: frozenset[s
     except InvalidInput:
         raise BadCredentials() from None
     found = await anyio.to_thread.run_sync(rbac.users.credentials, name)
-    record, stored_hash = found if found is not None else (None, None)
-    verification = await rbac.hasher.verify(password, stored_hash)
-    if record is None or not verification.ok or record.disabled:
+    verification = await rbac.hasher.verify(password, None if found is None else found.password_hash)
+    if found is None or not verification.ok or found.disabled:
         raise BadCredentials()
     if verification.new_hash is not None:
-        # The stored hash used fewer rounds than configured: upgrade it while we hold the password.
-        upgrade = partial(rbac.users.set_password, record.id, verification.new_hash, revoke_tokens=False)
+        # The stored hash used fewer rounds than configured: upgrade it while we hold the password, unless
+        # the password changed since we read it (then the newer password stands and the upgrade is moot).
+        upgrade = partial(
+            rbac.users.upgrade_hash,
+            user_id=found.id,
+            read_hash=found.password_hash,
+            new_hash=verification.new_hash,
+        )
         await anyio.to_thread.run_sync(upgrade)
-    granted = policy.granted(frozenset(record.roles))
+    state = await anyio.to_thread.run_sync(rbac.users.state, found.id)
+    if state is None:  # deleted since the password check
+        raise BadCredentials()
+    granted = policy.granted(state.roles)
     return rbac.codec.issue(
-        subject=str(record.id),
+        subject=str(found.id),
         scopes=granted if requested is None else requested & granted,
-        roles=record.roles,
-        version=record.token_version,
+        roles=state.record.roles,
+        # The version read with the hash: if the password changed or the account was disabled since, the
+        # token is dead on arrival rather than issued for a password that no longer holds.
+        version=found.token_version,
     )

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from rbac_api import Settings, create_app
 from rbac_api.runtime import Rbac
+from rbac_api.store.change_rules import ChangeRules
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY_DIR = REPO / "policies"
@@ -79,7 +80,7 @@ def make_user(rbac: Rbac) -> Callable[..., int]:
             roles=roles,
         )
         if disabled:
-            rbac.users.update(username, disabled=True)
+            rbac.users.update(user_id=record.id, disabled=True, rules=ChangeRules())
         return record.id
 
     return make

@@ -133,11 +133,12 @@ class Mutation:
             )
             if value is not strawberry.UNSET
         }
-        return User.of(await accounts.update_account(info.context.rbac, username, changes))
+        context = info.context
+        return User.of(await accounts.update_account(context.rbac, context.principal, username, changes))
 
     @strawberry.mutation(permission_classes=[HasScopes("users:write")])
     async def delete_user(self, info: Ctx, username: str) -> bool:
-        await accounts.delete_account(info.context.rbac, username)
+        await accounts.delete_account(info.context.rbac, info.context.principal, username)
         return True
 
     @strawberry.mutation(permission_classes=[HasScopes("roles:assign")])

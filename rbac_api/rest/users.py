@@ -22,6 +22,10 @@ UsersReader = Annotated[Principal, Security(current_principal, scopes=["users:re
 UsersWriter = Annotated[Principal, Security(current_principal, scopes=["users:write"])]
 RoleAssigner = Annotated[Principal, Security(current_principal, scopes=["roles:assign"])]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such user (or role)"}}
+CHANGE: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    409: {"description": "Refused: no enabled account would hold roles:assign and users:write"},
+}
 
 
 @router.get("/me", response_model=UserOut)
@@ -32,7 +36,9 @@ async def read_me(request: Request, principal: ProfileReader) -> ModelResponse:
     return ModelResponse(UserOut.of(record))
 
 
-@router.patch("/me", response_model=UserOut)
+@router.patch(
+    "/me", response_model=UserOut, responses={409: {"description": "The password was changed meanwhile"}}
+)
 async def update_me(rbac: RbacDep, body: ProfileUpdate, principal: ProfileWriter) -> UserOut:
     """Change your name or email; a password change (with `old_password`) also ends your live tokens."""
     if body.password is not None and body.old_password is not None:
@@ -85,15 +91,15 @@ async def read_user(rbac: RbacDep, username: str, _principal: UsersReader) -> Us
     return UserOut.of(await accounts.get_account(rbac, username))
 
 
-@router.patch("/{username}", response_model=UserOut, responses=NOT_FOUND)
-async def update_user(rbac: RbacDep, username: str, body: UserUpdate, _principal: UsersWriter) -> UserOut:
+@router.patch("/{username}", response_model=UserOut, responses=CHANGE)
+async def update_user(rbac: RbacDep, username: str, body: UserUpdate, principal: UsersWriter) -> UserOut:
     changes = body.model_dump(exclude_unset=True)
-    return UserOut.of(await accounts.update_account(rbac, username, changes))
+    return UserOut.of(await accounts.update_account(rbac, principal, username, changes))
 
 
-@router.delete("/{username}", status_code=204, responses=NOT_FOUND)
-async def delete_user(rbac: RbacDep, username: str, _principal: UsersWriter) -> Response:
-    await accounts.delete_account(rbac, username)
+@router.delete("/{username}", status_code=204, responses=CHANGE)
+async def delete_user(rbac: RbacDep, username: str, principal: UsersWriter) -> Response:
+    await accounts.delete_account(rbac, principal, username)
     return Response(status_code=204)
 
 
@@ -102,7 +108,7 @@ async def assign_role(rbac: RbacDep, username: str, role: str, principal: RoleAs
     return UserOut.of(await accounts.assign_role(rbac, principal, username, role))
 
 
-@router.delete("/{username}/roles/{role}", status_code=204, responses=NOT_FOUND)
+@router.delete("/{username}/roles/{role}", status_code=204, responses=CHANGE)
 async def revoke_role(rbac: RbacDep, username: str, role: str, principal: RoleAssigner) -> Response:
     await accounts.revoke_role(rbac, principal, username, role)
     return Response(status_code=204)

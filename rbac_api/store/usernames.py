@@ -1,10 +1,8 @@
-"""One spelling per user name: NFKC then casefold, so `Alice` and its fullwidth twin are one account."""
+"""User names: the shared name normaliser, at the user name's length, plus the names our routes own."""
 
 from __future__ import annotations
 
-import unicodedata
-
-from rbac_api.errors import InvalidInput
+from rbac_api.store.names import normalize_name
 from rbac_api.store.tables import USERNAME_MAX
 
 #: Path segments of our own routes that a user name would shadow (`/users/me`).
@@ -12,21 +10,5 @@ RESERVED_USERNAMES = frozenset({"me"})
 
 
 def normalize_username(raw: str) -> str:
-    """The canonical form of `raw`, or `InvalidInput` naming what is wrong with it.
-
-    Control, format (zero-width), surrogate, private-use and unassigned characters are refused, as is
-    whitespace: they make names that look alike but differ.
-    """
-    name = unicodedata.normalize("NFKC", raw).casefold()
-    if not name:
-        raise InvalidInput("username must not be empty", field="username")
-    if len(name) > USERNAME_MAX:
-        raise InvalidInput(f"username must be at most {USERNAME_MAX} characters", field="username")
-    for char in name:
-        category = unicodedata.category(char)
-        if category[0] in "CZ":
-            raise InvalidInput(
-                f"username must not contain control, invisible or space characters (found U+{ord(char):04X})",
-                field="username",
-            )
-    return name
+    """The stored spelling of user name `raw`; `InvalidInput` on field `username` when it cannot be one."""
+    return normalize_name(raw, field="username", max_length=USERNAME_MAX)

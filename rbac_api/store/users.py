@@ -1,18 +1,19 @@
-"""User accounts. Keyword-only, synchronous functions raising domain errors; callers run them in a thread."""
+"""User accounts. Synchronous functions raising domain errors; callers run them in a thread."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, update
+from sqlalchemy import ColumnElement, Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from rbac_api.errors import Conflict, InvalidInput, NotFound
+from rbac_api.store.change_rules import ChangeRules, lock_for_change, require_administrator
 from rbac_api.store.tables import UserRoleRow, UserRow, utcnow
 
 
@@ -50,10 +51,25 @@ class UserState:
         return self.record.token_version
 
 
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a password check needs and nothing more, so a login reads the same whether or not it succeeds."""
+
+    id: int
+    password_hash: str
+    disabled: bool
+    #: Issued in the token: a password change or disable between this read and the token kills the token.
+    token_version: int
+
+
 _UNSET: object = object()
+_CREDENTIALS = select(UserRow.id, UserRow.hashed_password, UserRow.disabled, UserRow.token_version)
+Apply = Callable[[Session, UserRow, frozenset[str]], None]
 
 
 class UserStore:
+    """Reads by name or id; every change by id, in one transaction checked against `ChangeRules`."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -82,15 +98,29 @@ class UserStore:
         with Session(self._engine) as session:
             return self._record(session, self._row(session, username))
 
+    def id_of(self, username: str) -> int:
+        """The id behind a stored user name: resolve once, then change by id."""
+        with Session(self._engine) as session:
+            found = session.exec(select(UserRow.id).where(UserRow.username == username)).first()
+        if found is None:
+            raise NotFound(f"user {username!r} not found")
+        return found
+
     def count(self) -> int:
         with Session(self._engine) as session:
             return len(session.exec(select(UserRow.id).limit(1)).all())
 
-    def credentials(self, username: str) -> tuple[UserRecord, str] | None:
-        """The user and their password hash, for login only."""
+    def credentials(self, username: str) -> Credentials | None:
+        """For login: one query, the same whether the user exists or the password will verify."""
+        return self._credentials(col(UserRow.username) == username)
+
+    def credentials_of(self, user_id: int) -> Credentials | None:
+        return self._credentials(col(UserRow.id) == user_id)
+
+    def _credentials(self, condition: ColumnElement[bool]) -> Credentials | None:
         with Session(self._engine) as session:
-            row = session.exec(select(UserRow).where(UserRow.username == username)).first()
-            return None if row is None else (self._record(session, row), row.hashed_password)
+            found = session.exec(_CREDENTIALS.where(condition)).first()
+        return None if found is None else Credentials(*found)
 
     def state(self, user_id: int) -> UserState | None:
         """One indexed query: the user's row joined with their roles."""
@@ -118,69 +148,99 @@ class UserStore:
         return records, next_cursor
 
     def update(
-        self, username: str, *, email: object = _UNSET, full_name: object = _UNSET, disabled: object = _UNSET
+        self,
+        *,
+        user_id: int,
+        rules: ChangeRules,
+        email: object = _UNSET,
+        full_name: object = _UNSET,
+        disabled: object = _UNSET,
     ) -> UserRecord:
-        with Session(self._engine) as session:
-            row = self._row(session, username)
+        """Change profile fields or `disabled`; disabling also bumps token_version, so live tokens stay dead
+        when the account is enabled again."""
+
+        def apply(_session: Session, row: UserRow, _roles: frozenset[str]) -> None:
             for name, value in (("email", email), ("full_name", full_name), ("disabled", disabled)):
                 if value is not _UNSET:
                     setattr(row, name, value)
-            row.updated_at = utcnow()
-            session.add(row)
-            session.commit()
-            return self._record(session, row)
+            if disabled is True:
+                row.token_version += 1
 
-    def set_password(self, user_id: int, password_hash: str, *, revoke_tokens: bool) -> None:
-        """Store a new hash; `revoke_tokens` bumps token_version so every live token stops working."""
-        values: dict[str, object] = {"hashed_password": password_hash, "updated_at": utcnow()}
-        if revoke_tokens:
-            values["token_version"] = col(UserRow.token_version) + 1
-        with Session(self._engine) as session:
-            session.exec(update(UserRow).where(col(UserRow.id) == user_id).values(**values))
-            session.commit()
+        return self._change(user_id, rules, apply)
 
-    def delete(self, username: str) -> UserRecord:
-        with Session(self._engine) as session:
-            row = self._row(session, username)
-            record = self._record(session, row)
-            session.exec(delete(UserRoleRow).where(col(UserRoleRow.user_id) == row.id))
+    def delete(self, *, user_id: int, rules: ChangeRules) -> UserRecord:
+        """Delete the account (its role links go with it); returns it as it was."""
+
+        def apply(session: Session, row: UserRow, _roles: frozenset[str]) -> None:
+            session.exec(delete(UserRoleRow).where(col(UserRoleRow.user_id) == user_id))
             session.delete(row)
+
+        return self._change(user_id, rules, apply, deletes=True)
+
+    def add_role(self, *, user_id: int, role: str, rules: ChangeRules) -> UserRecord:
+        def apply(session: Session, _row: UserRow, roles: frozenset[str]) -> None:
+            if role not in roles:
+                session.add(UserRoleRow(user_id=user_id, role=role))
+
+        return self._change(user_id, rules, apply)
+
+    def remove_role(self, *, user_id: int, role: str, rules: ChangeRules) -> UserRecord:
+        def apply(session: Session, row: UserRow, roles: frozenset[str]) -> None:
+            if role not in roles:
+                raise NotFound(f"user {row.username!r} does not have role {role!r}")
+            session.exec(
+                delete(UserRoleRow).where(col(UserRoleRow.user_id) == user_id, col(UserRoleRow.role) == role)
+            )
+
+        return self._change(user_id, rules, apply)
+
+    def set_roles(self, *, user_id: int, roles: Iterable[str], rules: ChangeRules) -> UserRecord:
+        wanted = sorted(set(roles))
+
+        def apply(session: Session, _row: UserRow, _roles: frozenset[str]) -> None:
+            session.exec(delete(UserRoleRow).where(col(UserRoleRow.user_id) == user_id))
+            session.add_all(UserRoleRow(user_id=user_id, role=role) for role in wanted)
+
+        return self._change(user_id, rules, apply)
+
+    def replace_password(self, *, user_id: int, read_hash: str, new_hash: str) -> None:
+        """A password change: only if the hash is still the one the old password was verified against.
+
+        Bumps token_version, which ends every live token. `Conflict` when another change came first.
+        """
+        values = {"token_version": col(UserRow.token_version) + 1}
+        if not self._swap_hash(user_id, read_hash, new_hash, **values):
+            raise Conflict("the password was changed meanwhile; retry with the current password")
+
+    def upgrade_hash(self, *, user_id: int, read_hash: str, new_hash: str) -> bool:
+        """Store a stronger hash of the same password, unless the password changed since it was verified."""
+        return self._swap_hash(user_id, read_hash, new_hash)
+
+    def _swap_hash(self, user_id: int, read_hash: str, new_hash: str, **values: object) -> bool:
+        """Compare-and-set on the hash: a write based on a stale read must not restore an old password."""
+        statement = (
+            update(UserRow)
+            .where(col(UserRow.id) == user_id, col(UserRow.hashed_password) == read_hash)
+            .values(hashed_password=new_hash, updated_at=utcnow(), **values)
+        )
+        with Session(self._engine) as session:
+            written = session.exec(statement).rowcount
+            session.commit()
+        return written == 1
+
+    def _change(self, user_id: int, rules: ChangeRules, apply: Apply, *, deletes: bool = False) -> UserRecord:
+        """Run `apply` on the user's row in one transaction that checks `rules` before committing."""
+        with Session(self._engine) as session:
+            row, roles = lock_for_change(session, user_id)
+            rules.may_change(roles)
+            before = self._build(row, tuple(sorted(roles)))
+            apply(session, row, roles)
+            session.flush()
+            if rules.administrators is not None and rules.is_administrator(roles, disabled=before.disabled):
+                require_administrator(session, rules.administrators)
+            record = before if deletes else self._record(session, row)
             session.commit()
             return record
-
-    def add_role(self, username: str, role: str) -> UserRecord:
-        with Session(self._engine) as session:
-            row = self._row(session, username)
-            assert row.id is not None
-            if session.get(UserRoleRow, (row.id, role)) is None:
-                session.add(UserRoleRow(user_id=row.id, role=role))
-                row.updated_at = utcnow()
-                session.add(row)
-                session.commit()
-            return self._record(session, row)
-
-    def remove_role(self, username: str, role: str) -> UserRecord:
-        with Session(self._engine) as session:
-            row = self._row(session, username)
-            link = session.get(UserRoleRow, (row.id, role))
-            if link is None:
-                raise NotFound(f"user {username!r} does not have role {role!r}")
-            session.delete(link)
-            row.updated_at = utcnow()
-            session.add(row)
-            session.commit()
-            return self._record(session, row)
-
-    def set_roles(self, username: str, roles: Iterable[str]) -> UserRecord:
-        with Session(self._engine) as session:
-            row = self._row(session, username)
-            session.exec(delete(UserRoleRow).where(col(UserRoleRow.user_id) == row.id))
-            assert row.id is not None
-            session.add_all(UserRoleRow(user_id=row.id, role=role) for role in sorted(set(roles)))
-            row.updated_at = utcnow()
-            session.add(row)
-            session.commit()
-            return self._record(session, row)
 
     def _row(self, session: Session, username: str) -> UserRow:
         row = session.exec(select(UserRow).where(UserRow.username == username)).first()

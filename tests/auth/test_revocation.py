@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from rbac_api import build_runtime, create_app
 from rbac_api.runtime import Rbac
+from rbac_api.store.change_rules import ChangeRules
 from tests.conftest import ADMIN_PASSWORD, PASSWORD, bearer, login, make_settings
 
 
@@ -95,6 +96,7 @@ def test_changes_from_another_instance_apply_within_the_cache_bound(tmp_path: Pa
         token = login(client, "admin", ADMIN_PASSWORD)
         assert client.get("/users/me", headers=bearer(token)).status_code == 200
         other_instance = build_runtime(settings)  # same database, its own caches
-        other_instance.users.update("admin", disabled=True)
+        admin_id = other_instance.users.id_of("admin")
+        other_instance.users.update(user_id=admin_id, disabled=True, rules=ChangeRules())
         time.sleep(0.25)
         assert client.get("/users/me", headers=bearer(token)).status_code == 401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -61,7 +62,23 @@ def test_login_upgrades_a_hash_made_with_fewer_rounds(tmp_path: Path) -> None:
         token = login(client, "olga", PASSWORD)
         found = rbac.users.credentials("olga")
         assert found is not None
-        assert found[1].startswith("$2b$05$")
-        assert found[0].token_version == record.token_version  # an upgrade is not a password change
+        assert found.password_hash.startswith("$2b$05$")
+        assert found.token_version == record.token_version  # an upgrade is not a password change
         assert client.get("/users/me", headers=bearer(token)).status_code == 200
         login(client, "olga", PASSWORD)
+
+
+def test_patch_me_changes_the_callers_account_even_if_its_name_normalises_to_another(
+    client: TestClient, rbac: Rbac, make_user: Callable[..., int]
+) -> None:
+    # "ss" + U+0301 is what the former normaliser, casefold(NFKC(x)), stored for "ß" + U+0301; normalising
+    # it again gives "sś", another user's name. Only the token's subject says who the caller is.
+    make_user("s\u015b", "user")
+    caller = make_user("ss\u0301", "user")
+    token = rbac.codec.issue(
+        subject=str(caller), scopes=["profile:read", "profile:write"], roles=["user"], version=0
+    ).token
+    response = client.patch("/users/me", json={"email": "mine@example.org"}, headers=bearer(token))
+    assert (response.status_code, response.json()["id"]) == (200, caller)
+    assert rbac.users.get("ss\u0301").email == "mine@example.org"
+    assert rbac.users.get("s\u015b").email == "s\u015b@example.org"
