@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     #: Characters per document, checked before parsing (comments count).
     graphql_max_query_length: int = Field(default=32 * 1024, ge=100, le=10 * 1024 * 1024)
     #: Fields counted through fragments, each times the page size (`first`) of the lists above it. The
-    #: default passes a page of 100 of every field of the service's schema at once (about 2,100).
+    #: default passes a page of 100 of every field of the service's schema at once (about 2,000).
     graphql_max_complexity: int = Field(default=5000, ge=1, le=10_000_000)
     #: Memory the cache of valid documents may hold (an estimate of text and parsed form).
     graphql_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0, le=4 * 1024 * 1024 * 1024)

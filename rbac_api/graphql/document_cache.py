@@ -7,6 +7,7 @@ documents of the longest allowed size, comments and all, stay in memory for good
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from graphql import DocumentNode
@@ -19,30 +20,28 @@ AST_BYTES_PER_TOKEN = 800
 
 
 class DocumentCache(Generic[T]):
-    """Oldest first out: a hit costs one dictionary look-up, as an LRU's reordering would not."""
+    """Oldest first out, so that a hit is one dictionary look-up (an LRU would reorder on every hit)."""
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.bytes = 0
-        self._entries: dict[str, tuple[T, int]] = {}
+        self._values: dict[str, T] = {}
+        self._sizes: dict[str, int] = {}
+        self.get: Callable[[str], T | None] = self._values.get
 
     def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, text: str) -> T | None:
-        entry = self._entries.get(text)
-        return None if entry is None else entry[0]
+        return len(self._values)
 
     def put(self, text: str, value: T, size: int) -> None:
-        if size > self.max_bytes or self.max_entries < 1 or text in self._entries:
+        if size > self.max_bytes or self.max_entries < 1 or text in self._values:
             return
-        while self._entries and (
-            len(self._entries) >= self.max_entries or self.bytes + size > self.max_bytes
-        ):
-            oldest = next(iter(self._entries))
-            self.bytes -= self._entries.pop(oldest)[1]
-        self._entries[text] = (value, size)
+        while self._values and (len(self._values) >= self.max_entries or self.bytes + size > self.max_bytes):
+            oldest = next(iter(self._values))
+            del self._values[oldest]
+            self.bytes -= self._sizes.pop(oldest)
+        self._values[text] = value
+        self._sizes[text] = size
         self.bytes += size
 
 

@@ -89,9 +89,8 @@ class Executor:
         return self._cache
 
     def prepare(self, query: str) -> Prepared:
-        refusal = length_refusal(query, self._limits)
-        if refusal is not None:
-            return Prepared(None, (refusal,), {})
+        if len(query) > self._limits.max_query_length:  # before hashing the text, let alone parsing it
+            return Prepared(None, (length_refusal(query, self._limits),), {})
         prepared = self._cache.get(query)
         if prepared is None:
             prepared = self._prepare(query)

@@ -46,9 +46,7 @@ class Limits:
         )
 
 
-def length_refusal(query: str, limits: Limits) -> GraphQLError | None:
-    if len(query) <= limits.max_query_length:
-        return None
+def length_refusal(query: str, limits: Limits) -> GraphQLError:
     return GraphQLError(
         f"Query is {len(query)} characters long; the limit is {limits.max_query_length}. "
         "Send a shorter document (comments and white space count)"

@@ -13,12 +13,16 @@ from fastapi.testclient import TestClient
 
 # What the client sent that must never reach the log (it could be a password in the wrong variable).
 SENT = "hunter2-sent-by-the-client"
-USERS = "query($n: Int) { users(first: $n) { edges { cursor } } }"
-CAN = "query($s: [String!]!, $x: String) { can(scopes: $s) }"
+USERS = "query($n: Int!) { users(first: $n) { edges { cursor } } }"
+CAN = "query($s: [String!]!) { can(scopes: $s) }"
 
 
 def nested(depth: int, inner: str = '"x"') -> str:
     return "[" * depth + inner + "]" * depth
+
+
+def body(query: str, variables: str) -> str:
+    return json.dumps({"query": query})[:-1] + f', "variables": {variables}}}'
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class Mistake:
     name: str
     status: int
     code: str
+    #: Part of the message, so that each case is known to reach the mistake it is named for.
+    message: str
     json: Any = None
     content: str | None = None
     content_type: str = "application/json"
@@ -33,63 +39,81 @@ class Mistake:
     params: dict[str, str] | None = None
 
 
+ANSWERED = 200, "BAD_USER_INPUT"
+REFUSED = 400, "BAD_REQUEST"
+# Variables the operation does not declare are ignored: `other` carries SENT where nothing else does.
 MISTAKES = [
     Mistake(
-        "variable of the wrong type", 200, "BAD_USER_INPUT", json={"query": USERS, "variables": {"n": SENT}}
+        "variable of the wrong type",
+        *ANSWERED,
+        "Variable '$n' has invalid value: Int cannot represent non-integer value",
+        json={"query": USERS, "variables": {"n": SENT}},
     ),
     Mistake(
         "missing required variable",
-        200,
-        "BAD_USER_INPUT",
-        json={"query": CAN, "variables": {"x": SENT}},
+        *ANSWERED,
+        "Variable '$n' has invalid value: Expected a value of non-null type 'Int!'",
+        json={"query": USERS, "variables": {"other": SENT}},
     ),
     Mistake(
         "unknown operation name",
-        200,
-        "BAD_USER_INPUT",
-        json={"query": "query A { __typename }", "operationName": "B", "variables": {"x": SENT}},
+        *ANSWERED,
+        "Unknown operation named 'B'",
+        json={"query": "query A { __typename }", "operationName": "B", "variables": {"other": SENT}},
     ),
     Mistake(
         "variable nested deeper than its type",
-        200,
-        "BAD_USER_INPUT",
-        content=f'{{"query": "{CAN}", "variables": {{"s": {nested(300, json.dumps(SENT))}}}}}',
+        *ANSWERED,
+        "String cannot represent a non string value",
+        content=body(CAN, '{"s": ' + nested(300, json.dumps(SENT)) + "}"),
     ),
-    Mistake("invalid JSON", 400, "BAD_REQUEST", content=f'{{"query": "{{ __typename }}", "x": "{SENT}'),
-    Mistake("wrong content type", 400, "BAD_REQUEST", content=SENT, content_type="text/plain"),
-    Mistake("a JSON body that is not an object", 400, "BAD_REQUEST", json=[SENT]),
+    Mistake(
+        "invalid JSON",
+        *REFUSED,
+        "Unable to parse request body as JSON",
+        content=f'{{"query": "{{ __typename }}", "other": "{SENT}',
+    ),
+    Mistake(
+        "wrong content type", *REFUSED, "Unsupported content type", content=SENT, content_type="text/plain"
+    ),
+    Mistake(
+        "a JSON body that is not an object", *REFUSED, "Send one operation as a JSON object", json=[SENT]
+    ),
     Mistake(
         "an operation name that is not a string",
-        400,
-        "BAD_REQUEST",
+        *REFUSED,
+        "`operationName` must be a string or null",
         json={"query": CAN, "operationName": [SENT]},
     ),
-    Mistake("no query", 400, "BAD_REQUEST", json={"variables": {"x": SENT}}),
+    Mistake("no query", *REFUSED, "No GraphQL query found", json={"variables": {"other": SENT}}),
     Mistake(
         "deeply nested JSON body",
-        400,
-        "BAD_REQUEST",
+        *REFUSED,
+        "The JSON is nested too deeply",
         content=nested(100_000, json.dumps(SENT)),
     ),
     Mistake(
         "variable of 10,000 nested lists",
-        400,
-        "BAD_REQUEST",
-        content=f'{{"query": "{CAN}", "variables": {{"s": {nested(10_000, json.dumps(SENT))}}}}}',
+        *REFUSED,
+        "The JSON is nested too deeply",
+        content=body(CAN, '{"s": ' + nested(10_000, json.dumps(SENT)) + "}"),
     ),
     Mistake(
         "variables of 10,000 nested lists over GET",
-        400,
-        "BAD_REQUEST",
+        *REFUSED,
+        "The JSON is nested too deeply",
         method="GET",
         params={"query": CAN, "variables": '{"s": ' + nested(10_000, json.dumps(SENT)) + "}"},
     ),
     Mistake(
         "mutation over GET",
-        400,
-        "BAD_REQUEST",
+        *REFUSED,
+        "mutations are not allowed when using GET",
         method="GET",
-        params={"query": 'mutation { deleteUser(username: "admin") }', "variables": json.dumps({"x": SENT})},
+        params={
+            "query": 'mutation { deleteUser(username: "admin") }',
+            "variables": json.dumps({"other": SENT}),
+        },
     ),
 ]
 
@@ -111,8 +135,9 @@ def test_a_client_mistake_is_a_client_error_logged_without_the_value_or_a_traceb
     with caplog.at_level(logging.DEBUG):
         response = send(client, mistake)
     assert response.status_code == mistake.status
-    errors = response.json()["errors"]
-    assert [e["extensions"]["code"] for e in errors] == [mistake.code]
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == mistake.code
+    assert mistake.message in error["message"]
     # Everything but the test client's own line about the request it sent (with a GET's query string).
     server = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
     assert not any(SENT in r.getMessage() or "Traceback" in r.getMessage() for r in server)

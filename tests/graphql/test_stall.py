@@ -47,7 +47,10 @@ def post_in_background(url: str, query: str) -> tuple[threading.Thread, dict[str
 
     def post() -> None:
         start = time.monotonic()
-        outcome["response"] = httpx.post(url, json={"query": query}, timeout=ANSWER_SECONDS)
+        try:
+            outcome["response"] = httpx.post(url, json={"query": query}, timeout=ANSWER_SECONDS)
+        except httpx.TimeoutException:
+            outcome["response"] = None
         outcome["seconds"] = time.monotonic() - start
 
     thread = threading.Thread(target=post, daemon=True)
@@ -71,7 +74,7 @@ def test_a_costly_document_is_answered_while_health_stays_prompt(server: Server,
     thread.join(ANSWER_SECONDS)
     assert max(waits) < HEALTH_SECONDS
     response = outcome["response"]
-    assert outcome["seconds"] < ANSWER_SECONDS
+    assert response is not None, f"no answer within {ANSWER_SECONDS} s"
     assert response.status_code == 200
     body = response.json()
     assert body.get("data") is not None or {e["extensions"]["code"] for e in body["errors"]} == {
