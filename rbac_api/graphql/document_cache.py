@@ -47,11 +47,11 @@ class DocumentCache(Generic[T]):
 
 def footprint(text: str, document: DocumentNode) -> int:
     """Bytes a cached document holds: its text; the values of its tokens, at most as many characters as
-    the text but up to 4 bytes each (one escaped emoji widens a whole string); and the parsed form,
-    estimated per token."""
+    the text but up to 4 bytes each (one escaped emoji widens a whole string); the index of its line
+    breaks (4 bytes each, built on its first error); and the parsed form, estimated per token."""
     tokens = 0
     token = document.loc.start_token if document.loc is not None else None
     while token is not None:
         tokens += 1
         token = token.next
-    return sys.getsizeof(text) + 4 * len(text) + AST_BYTES_PER_TOKEN * tokens
+    return sys.getsizeof(text) + 8 * len(text) + AST_BYTES_PER_TOKEN * tokens

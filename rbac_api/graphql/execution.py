@@ -38,6 +38,7 @@ from rbac_api.errors import PermissionDenied, RbacError
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.graphql.document_cache import DocumentCache, footprint
 from rbac_api.graphql.limits import Limits, cost_refusals, length_refusal
+from rbac_api.graphql.source import IndexedSource
 
 log = logging.getLogger("rbac_api.graphql")
 
@@ -101,7 +102,7 @@ class Executor:
     def _prepare(self, query: str) -> Prepared:
         """Parse, measure, then validate: graphql-core's rules run only on a document within the limits."""
         try:
-            document = parse(query, max_tokens=self._limits.max_tokens)
+            document = parse(IndexedSource(query), max_tokens=self._limits.max_tokens)
         except GraphQLSyntaxError as error:
             return Prepared(None, (error,), {})
         errors = cost_refusals(document, self._graphql_schema, self._limits)
