@@ -61,6 +61,8 @@ class Figures(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class DocumentCost:
+    """Each operation's figures, and what checking the document as a whole would cost graphql-core."""
+
     operations: tuple[tuple[OperationDefinitionNode, Figures], ...]
     comparisons: int
     #: True when expanding fragments would visit more than `Caps.selections` selections.

@@ -15,7 +15,7 @@ def test_every_position_has_the_location_graphql_core_gives_it(text: str, data: 
     assert IndexedSource(text).get_location(position) == Source(text).get_location(position)
 
 
-def test_a_document_is_scanned_for_line_breaks_once() -> None:
+def test_the_line_breaks_are_indexed_once_and_kept_with_the_source() -> None:
     source = IndexedSource("{\n  me {\r\n    id\r  }\n}")
     locations = [source.get_location(p) for p in range(len(source.body))]
     assert locations == [Source(source.body).get_location(p) for p in range(len(source.body))]
