@@ -74,6 +74,7 @@ class Executor:
         self._schema = schema
         self._graphql_schema = schema._schema
         self._limits = limits
+        self._max_query_length = limits.max_query_length
         self._cache: DocumentCache[Prepared] = DocumentCache(cache_size, cache_bytes)
         rules = list(specified_rules)
         if not limits.introspection:
@@ -90,7 +91,7 @@ class Executor:
         return self._cache
 
     def prepare(self, query: str) -> Prepared:
-        if len(query) > self._limits.max_query_length:  # before hashing the text, let alone parsing it
+        if len(query) > self._max_query_length:  # before hashing the text, let alone parsing it
             return Prepared(None, (length_refusal(query, self._limits),), {})
         prepared = self._cache.get(query)
         if prepared is None:
