@@ -13,7 +13,8 @@ from fastapi import APIRouter, FastAPI
 
 from rbac_api.authentication import Authenticator, UserStateCache
 from rbac_api.bootstrap import ensure_first_admin
-from rbac_api.graphql.execution import Executor, Limits
+from rbac_api.graphql.execution import Executor
+from rbac_api.graphql.limits import Limits
 from rbac_api.graphql.router import RbacGraphQLRouter
 from rbac_api.graphql.schema import build_schema
 from rbac_api.guarded import app_targets, verify_app
@@ -87,7 +88,9 @@ def create_app(
     )
     schema = graphql_schema if graphql_schema is not None else build_schema()
     app.state.graphql_schema = schema
-    app.include_router(graphql_router(schema, settings), prefix=GRAPHQL_PATH)
+    router = graphql_router(schema, settings)
+    app.state.graphql_executor = router.executor
+    app.include_router(router, prefix=GRAPHQL_PATH)
     targets = app_targets(app)
     for warning in verify_app(targets, rbac.engine.policy):
         log.warning("%s", warning)
@@ -148,11 +151,13 @@ def graphql_router(schema: strawberry.Schema, settings: Settings) -> RbacGraphQL
         max_depth=settings.graphql_max_depth,
         max_aliases=settings.graphql_max_aliases,
         max_tokens=settings.graphql_max_tokens,
+        max_query_length=settings.graphql_max_query_length,
+        max_complexity=settings.graphql_max_complexity,
         introspection=settings.dev_default(settings.graphql_introspection),
         suggestions=settings.dev_default(settings.graphql_suggestions),
     )
     return RbacGraphQLRouter(
-        Executor(schema, limits),
+        Executor(schema, limits, cache_bytes=settings.graphql_cache_bytes),
         allow_get=settings.graphql_allow_get,
         ide=settings.dev_default(settings.graphql_ide),
     )

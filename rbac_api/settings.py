@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=10, ge=1, le=100)
     graphql_max_aliases: int = Field(default=20, ge=0, le=1000)
     graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)
+    #: Characters per document, checked before parsing (comments count).
+    graphql_max_query_length: int = Field(default=32 * 1024, ge=100, le=10 * 1024 * 1024)
+    #: Fields counted through fragments, each times the page size (`first`) of the lists above it. The
+    #: default passes a page of 100 of every field of the service's schema at once (about 2,000).
+    graphql_max_complexity: int = Field(default=5000, ge=1, le=10_000_000)
+    #: Memory the cache of valid documents may hold (an estimate of text and parsed form).
+    graphql_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0, le=4 * 1024 * 1024 * 1024)
     #: None means on in development, off in production.
     graphql_introspection: bool | None = None
     graphql_suggestions: bool | None = None

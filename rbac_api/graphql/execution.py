@@ -1,8 +1,9 @@
 """Parse and validate each distinct document once, then execute it directly with graphql-core.
 
-Strawberry's `Schema.execute` runs its extension machinery on every request; here parsing, validation
-and our abuse limits run once per document (bounded cache), and every request still gets the operation
-type check, the guarded resolvers and error masking.
+Strawberry's `Schema.execute` runs its extension machinery on every request; here the length check is
+all a request for a known document costs before execution: parsing, our abuse limits and validation run
+once per distinct valid document (the cache is bounded by entries and bytes), and every request still gets
+the operation type check, the guarded resolvers and error masking.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from graphql import (
     GraphQLSyntaxError,
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
+    VariableDefinitionNode,
     execute,
     parse,
     specified_rules,
@@ -34,20 +36,15 @@ from strawberry.types.graphql import OperationType
 
 from rbac_api.errors import PermissionDenied, RbacError
 from rbac_api.graphql.context import GraphQLContext
-from rbac_api.graphql.limits import alias_limit, depth_limit
+from rbac_api.graphql.document_cache import DocumentCache, footprint
+from rbac_api.graphql.limits import Limits, cost_refusals, length_refusal
+from rbac_api.graphql.source import IndexedSource
 
 log = logging.getLogger("rbac_api.graphql")
 
 MASKED_MESSAGE = "Internal server error"
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_depth: int = 10
-    max_aliases: int = 20
-    max_tokens: int = 2000
-    introspection: bool = True
-    suggestions: bool = True
+#: Error messages quote what the client sent; the log keeps one bounded line of it.
+MAX_LOGGED_CHARS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +57,26 @@ class Prepared:
 
 
 class Executor:
-    """Runs operations against one schema with fixed limits."""
+    """Runs operations against one schema with fixed limits.
 
-    def __init__(self, schema: strawberry.Schema, limits: Limits, *, cache_size: int = 1000) -> None:
+    Valid documents are cached by their text, the oldest evicted first, within `cache_size` entries and
+    about `cache_bytes` of memory (text and parsed form); documents that fail are never cached.
+    """
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        limits: Limits,
+        *,
+        cache_size: int = 1000,
+        cache_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
         self._schema = schema
         self._graphql_schema = schema._schema
         self._limits = limits
-        self._cache_size = cache_size
-        self._cache: dict[str, Prepared] = {}
-        rules = [*specified_rules, depth_limit(limits.max_depth), alias_limit(limits.max_aliases)]
+        self._max_query_length = limits.max_query_length
+        self._cache: DocumentCache[Prepared] = DocumentCache(cache_size, cache_bytes)
+        rules = list(specified_rules)
         if not limits.introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         self._rules = tuple(rules)
@@ -78,30 +86,38 @@ class Executor:
     def schema(self) -> strawberry.Schema:
         return self._schema
 
+    @property
+    def cache(self) -> DocumentCache[Prepared]:
+        return self._cache
+
     def prepare(self, query: str) -> Prepared:
+        if len(query) > self._max_query_length:  # before hashing the text, let alone parsing it
+            return Prepared(None, (length_refusal(query, self._limits),), {})
         prepared = self._cache.get(query)
         if prepared is None:
             prepared = self._prepare(query)
-            if len(self._cache) >= self._cache_size:
-                del self._cache[next(iter(self._cache))]
-            self._cache[query] = prepared
+            if prepared.document is not None:
+                self._cache.put(query, prepared, footprint(query, prepared.document))
         return prepared
 
     def _prepare(self, query: str) -> Prepared:
+        """Parse, measure, then validate: graphql-core's rules run only on a document within the limits."""
         try:
-            document = parse(query, max_tokens=self._limits.max_tokens)
+            document = parse(IndexedSource(query), max_tokens=self._limits.max_tokens)
         except GraphQLSyntaxError as error:
             return Prepared(None, (error,), {})
-        except RecursionError:
-            return Prepared(None, (GraphQLError("Query is nested too deeply to parse"),), {})
-        hide = not self._limits.suggestions
-        errors = validate(self._graphql_schema, document, self._rules, hide_suggestions=hide)
+        errors = cost_refusals(document, self._graphql_schema, self._limits)
+        if not errors:
+            hide = not self._limits.suggestions
+            errors = validate(self._graphql_schema, document, self._rules, hide_suggestions=hide)
+        if errors:
+            return Prepared(None, tuple(errors), {})
         types = {
             (d.name.value if d.name else None): OperationType(d.operation.value)
             for d in document.definitions
             if isinstance(d, OperationDefinitionNode)
         }
-        return Prepared(document, tuple(errors), types)
+        return Prepared(document, (), types)
 
     async def execute(
         self,
@@ -118,7 +134,7 @@ class Executor:
                 None, [present(GraphQLError(context.auth_error.message, original_error=context.auth_error))]
             )
         prepared = self.prepare(query)
-        if prepared.errors or prepared.document is None:
+        if prepared.document is None:
             return ExecutionResult(None, [present(error) for error in prepared.errors])
         operation_type = _operation_type(prepared, operation_name)
         if operation_type is not None and operation_type not in allowed:
@@ -163,7 +179,9 @@ def present(error: GraphQLError) -> GraphQLError:
         if field:
             extensions["field"] = field
         return _expected(error, original.message, extensions)
-    if original is None:
+    if original is None or (isinstance(original, GraphQLError) and error.path is None):
+        # graphql-core's verdict on the request itself: its syntax, validity, limits, variables (a coercion
+        # error wraps the scalar's own GraphQLError) or operation name. A client mistake, not ours.
         return _expected(
             error, error.message, {"code": (error.extensions or {}).get("code", "BAD_USER_INPUT")}
         )
@@ -184,9 +202,15 @@ def present(error: GraphQLError) -> GraphQLError:
 
 def _expected(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
     if log.isEnabledFor(logging.INFO):
-        log.info(
-            json.dumps(
-                {"event": "graphql_error", "code": extensions["code"], "path": error.path, "message": message}
-            )
-        )
+        line = {"event": "graphql_error", "code": extensions["code"], "path": error.path}
+        log.info(json.dumps(line | _what_went_wrong(error, message)))
     return GraphQLError(message, error.nodes, error.source, error.positions, error.path, None, extensions)
+
+
+def _what_went_wrong(error: GraphQLError, message: str) -> dict[str, str]:
+    """For the log: never a variable's value (graphql-core's message quotes it, and it may be a password),
+    and never more than a line of what a client sent."""
+    node = error.nodes[0] if error.nodes else None
+    if isinstance(node, VariableDefinitionNode):
+        return {"variable": node.variable.name.value[:MAX_LOGGED_CHARS]}
+    return {"message": message[:MAX_LOGGED_CHARS]}

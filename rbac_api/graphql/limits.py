@@ -1,123 +1,98 @@
-"""Abuse limits as validation rules, so they run once per distinct document (results are cached).
+"""Abuse limits on GraphQL documents, checked once per distinct document before graphql-core validates it.
 
-Both walk fragment spreads with memoisation and a cycle guard: circular fragments are reported by
-graphql-core's own rule, and must not send these into unbounded recursion first.
+Order matters: the length is checked before parsing, the token count while parsing, and the figures of
+`cost.measure` (linear in the document) before graphql-core's validation rules, some of which take time
+quadratic in the document. A document over any limit is refused without running them at all, so an
+unseen document cannot hold the event loop for long.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from graphql import (
-    ASTValidationRule,
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    ValidationContext,
-)
+from graphql import DocumentNode, GraphQLError, GraphQLSchema
+
+from rbac_api.graphql.cost import Caps, Figures, measure
+
+#: The largest page a list field's `first` may ask for (the service's schema refuses more).
+MAX_PAGE = 100
 
 
-def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
-    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-document limits. `max_comparisons` and `max_selections` keep graphql-core's validation of any
+    document that passes them to a few tens of milliseconds (measured with its default token limit)."""
+
+    max_depth: int = 10
+    max_aliases: int = 20
+    max_complexity: int = 5000
+    max_tokens: int = 2000
+    max_query_length: int = 32 * 1024
+    max_comparisons: int = 5000
+    max_selections: int = 5000
+    max_page: int = MAX_PAGE
+    introspection: bool = True
+    suggestions: bool = True
+
+    def caps(self) -> Caps:
+        return Caps(
+            depth=self.max_depth + 1,
+            aliases=self.max_aliases + 1,
+            complexity=self.max_complexity + 1,
+            comparisons=self.max_comparisons + 1,
+            selections=self.max_selections + 1,
+            max_page=self.max_page,
+        )
 
 
-def _operations(document: DocumentNode) -> list[OperationDefinitionNode]:
-    return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+def length_refusal(query: str, limits: Limits) -> GraphQLError:
+    return GraphQLError(
+        f"Query is {len(query)} characters long; the limit is {limits.max_query_length}. "
+        "Send a shorter document (comments and white space count)"
+    )
 
 
-class _Walker:
-    """Depth and alias count of selection sets, expanding fragment spreads."""
-
-    def __init__(self, fragments: dict[str, FragmentDefinitionNode], depth_cap: int) -> None:
-        self.fragments = fragments
-        self.depth_cap = depth_cap
-        self._aliases: dict[str, int] = {}
-        self._visiting: set[str] = set()
-
-    def depth(self, selection_set: SelectionSetNode, level: int) -> int:
-        """Deepest field level in `selection_set`, whose fields sit at `level`; stops once past the cap."""
-        if level > self.depth_cap:
-            return level
-        deepest = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                if selection.name.value.startswith("__"):
-                    continue  # introspection: bounded by the token limit, and on/off by its own setting
-                below = selection.selection_set
-                deepest = max(deepest, self.depth(below, level + 1) if below else level)
-            elif isinstance(selection, InlineFragmentNode):
-                deepest = max(deepest, self.depth(selection.selection_set, level))
-            elif isinstance(selection, FragmentSpreadNode):
-                deepest = max(
-                    deepest,
-                    self._spread(selection.name.value, lambda f: self.depth(f.selection_set, level), 0),
-                )
-        return deepest
-
-    def aliases(self, selection_set: SelectionSetNode | None) -> int:
-        if selection_set is None:
-            return 0
-        count = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                count += (selection.alias is not None) + self.aliases(selection.selection_set)
-            elif isinstance(selection, InlineFragmentNode):
-                count += self.aliases(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                if name not in self._aliases:
-                    self._aliases[name] = self._spread(name, lambda f: self.aliases(f.selection_set), 0)
-                count += self._aliases[name]
-        return count
-
-    def _spread(self, name: str, measure: Any, default: int) -> int:
-        fragment = self.fragments.get(name)
-        if fragment is None or name in self._visiting:
-            return default
-        self._visiting.add(name)
-        try:
-            result: int = measure(fragment)
-            return result
-        finally:
-            self._visiting.discard(name)
+def cost_refusals(document: DocumentNode, schema: GraphQLSchema, limits: Limits) -> list[GraphQLError]:
+    """Every limit the document exceeds, as errors for the client; empty when it is within all of them."""
+    cost = measure(document, schema, limits.caps())
+    refusals = [
+        GraphQLError(message, operation)
+        for operation, figures in cost.operations
+        for message in _exceeded(figures, limits)
+    ]
+    if cost.too_many_selections:
+        refusals.append(
+            GraphQLError(
+                f"Query has more than {limits.max_selections} selections once fragments are expanded; "
+                "spread fragments fewer times or split the query"
+            )
+        )
+    elif cost.comparisons > limits.max_comparisons:
+        refusals.append(
+            GraphQLError(
+                f"Query repeats fields too often to be checked: more than {limits.max_comparisons} pairs of "
+                "fields answer at the same place (fragments expanded), or of fragments are spread side by "
+                "side; select each field once per object"
+            )
+        )
+    return refusals
 
 
-def depth_limit(max_depth: int) -> type[ASTValidationRule]:
-    class MaxDepth(ASTValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            document = context.document
-            walker = _Walker(_fragments(document), max_depth)
-            for operation in _operations(document):
-                if walker.depth(operation.selection_set, 1) > max_depth:
-                    context.report_error(
-                        GraphQLError(
-                            f"Query is nested deeper than the limit of {max_depth} levels; "
-                            "split it into several queries",
-                            operation,
-                        )
-                    )
-
-    return MaxDepth
-
-
-def alias_limit(max_aliases: int) -> type[ASTValidationRule]:
-    class MaxAliases(ASTValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            document = context.document
-            walker = _Walker(_fragments(document), depth_cap=0)
-            for operation in _operations(document):
-                count = walker.aliases(operation.selection_set)
-                if count > max_aliases:
-                    message = (
-                        f"Operation uses {count} aliases (fragments included); the limit is {max_aliases}"
-                    )
-                    context.report_error(GraphQLError(message, operation))
-
-    return MaxAliases
+def _exceeded(figures: Figures, limits: Limits) -> Iterator[str]:
+    if figures.depth > limits.max_depth:
+        yield (
+            f"Query is nested deeper than the limit of {limits.max_depth} levels; "
+            "split it into several queries"
+        )
+    if figures.aliases > limits.max_aliases:
+        yield (
+            f"Operation uses more than {limits.max_aliases} aliases (fragments included); "
+            "use fewer aliases or split the operation"
+        )
+    if figures.complexity > limits.max_complexity:
+        yield (
+            f"Query complexity is over the limit of {limits.max_complexity}: each field counts 1, times the "
+            "page size (`first`) of the lists above it, fragments included; ask for fewer fields or smaller "
+            "pages, or split the query"
+        )

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.websockets import WebSocket
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET
 
 from rbac_api.graphql.context import GraphQLContext, graphql_context
 from rbac_api.graphql.execution import Executor
-from rbac_api.transport.refusals import TOO_DEEP_MESSAGE
+from rbac_api.transport.refusals import TOO_DEEP_MESSAGE, graphql_error_body
+
+log = logging.getLogger("rbac_api.graphql")
 
 
 class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     """JSON POST (and GET for queries) only: form and `text/plain` bodies, multipart uploads, batches and
-    WebSocket protocols are all refused; the routes stay out of the OpenAPI document."""
+    WebSocket protocols are all refused; the routes stay out of the OpenAPI document.
+
+    A request refused before execution (body, content type, HTTP method) is a 4xx whose body is still
+    GraphQL-shaped, with `extensions.code` `BAD_REQUEST`, so clients read every error the same way.
+    """
 
     def __init__(self, executor: Executor, *, allow_get: bool, ide: bool) -> None:
         super().__init__(
@@ -32,13 +44,26 @@ class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         )
         self.executor = executor
 
-    def decode_json(self, data: str | bytes) -> object:
-        """A body (or GET `variables`) nested past the recursion limit is a 400 like any JSON that does not
-        parse; Strawberry catches only syntax errors, so it was a 500 with a traceback."""
+    async def run(  # type: ignore[override]
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response | WebSocket:
         try:
-            return super().decode_json(data)
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            return transport_refusal(exc.status_code, exc.reason)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """The body (or a GET `variables`): one JSON object. Nesting deep enough to exhaust the stack while
+        decoding is a client error, not a crash."""
+        try:
+            decoded = json.loads(data)
         except RecursionError:
             raise HTTPException(400, TOO_DEEP_MESSAGE) from None
+        if not isinstance(decoded, dict):
+            raise HTTPException(
+                400, 'Send one operation as a JSON object: {"query": ..., "variables": {...}}'
+            )
+        return decoded
 
     async def execute_single(
         self,
@@ -54,6 +79,8 @@ class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
             allowed -= {OperationType.QUERY}
         if not request_data.query:
             raise HTTPException(400, "No GraphQL query found in the request")
+        if not isinstance(request_data.operation_name, str | None):
+            raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null")
         try:
             result = await self.executor.execute(
                 query=request_data.query,
@@ -65,3 +92,11 @@ class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         except InvalidOperationTypeError as exc:
             raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)) from None
         return ExecutionResult(data=result.data, errors=result.errors)
+
+
+def transport_refusal(status: int, reason: str) -> JSONResponse:
+    """A request refused before any GraphQL ran, shaped like a GraphQL error; logged as one line."""
+    code = "NOT_FOUND" if status == 404 else "BAD_REQUEST"
+    if log.isEnabledFor(logging.INFO):
+        log.info(json.dumps({"event": "graphql_error", "code": code, "status": status, "message": reason}))
+    return JSONResponse(graphql_error_body(reason, code), status_code=status)

@@ -11,6 +11,7 @@ from rbac_api import accounts, documents
 from rbac_api.errors import InvalidInput, NotFound
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.graphql.guards import RbacSchema
+from rbac_api.graphql.limits import MAX_PAGE
 from rbac_api.graphql.permissions import AllowAny, HasScopes, IsAuthenticated
 from rbac_api.graphql.types import (
     AuthPayload,
@@ -27,7 +28,6 @@ from rbac_api.login import check_requested_scopes, login
 from rbac_api.policy.model import is_scope_name
 
 Ctx = Info[GraphQLContext, None]
-MAX_PAGE = 100
 
 
 def _page_size(first: int) -> int:

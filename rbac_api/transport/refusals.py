@@ -23,6 +23,9 @@ def is_graphql_request(scope: Mapping[str, Any]) -> bool:
 def refusal_body(scope: Mapping[str, Any], message: str, code: str) -> dict[str, Any]:
     """`{"errors": [...]}` with `extensions.code` under /graphql (what GraphQL clients read), else
     `{"detail": ...}` like every other REST error."""
-    if is_graphql_request(scope):
-        return {"errors": [{"message": message, "extensions": {"code": code}}]}
-    return {"detail": message}
+    return graphql_error_body(message, code) if is_graphql_request(scope) else {"detail": message}
+
+
+def graphql_error_body(message: str, code: str) -> dict[str, Any]:
+    """The body of a GraphQL request refused before any operation ran: one error, its code in extensions."""
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
