@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from rbac_api.transport.refusals import TOO_DEEP_MESSAGE
+
 # What the client sent that must never reach the log (it could be a password in the wrong variable).
 SENT = "hunter2-sent-by-the-client"
 USERS = "query($n: Int!) { users(first: $n) { edges { cursor } } }"
@@ -89,19 +91,19 @@ MISTAKES = [
     Mistake(
         "deeply nested JSON body",
         *REFUSED,
-        "The JSON is nested too deeply",
+        TOO_DEEP_MESSAGE,
         content=nested(100_000, json.dumps(SENT)),
     ),
     Mistake(
         "variable of 10,000 nested lists",
         *REFUSED,
-        "The JSON is nested too deeply",
+        TOO_DEEP_MESSAGE,
         content=body(CAN, '{"s": ' + nested(10_000, json.dumps(SENT)) + "}"),
     ),
     Mistake(
         "variables of 10,000 nested lists over GET",
         *REFUSED,
-        "The JSON is nested too deeply",
+        TOO_DEEP_MESSAGE,
         method="GET",
         params={"query": CAN, "variables": '{"s": ' + nested(10_000, json.dumps(SENT)) + "}"},
     ),
