@@ -8,8 +8,8 @@ from typing import Any
 
 from bench.policies import SHIPPED, SMALL_ROLES
 from rbac_api.app import build_runtime
-from rbac_api.bootstrap import ensure_first_admin
 from rbac_api.runtime import Rbac
+from rbac_api.services.bootstrap import ensure_first_admin
 from rbac_api.settings import Settings
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG"

@@ -23,9 +23,9 @@ from bench.policies import (
 )
 from bench.report import Figure, Section
 from bench.stats import Series, interleave, judge, ratio, statement
+from rbac_api.core.principal import Principal
+from rbac_api.core.tokens import REQUIRED_CLAIMS
 from rbac_api.policy import PolicyEngine, load_policy
-from rbac_api.principal import Principal
-from rbac_api.tokens import REQUIRED_CLAIMS
 
 T = TypeVar("T")
 SAMPLE_SECONDS = 0.25

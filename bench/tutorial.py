@@ -16,8 +16,8 @@ from fastapi import Depends, FastAPI, HTTPException, Security, status
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from sqlmodel import Session, SQLModel, create_engine
 
+from rbac_api.core.tokens import REQUIRED_CLAIMS
 from rbac_api.store.tables import UserRow
-from rbac_api.tokens import REQUIRED_CLAIMS
 
 
 class UserPublic(SQLModel):

@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rbac_api.app import build_runtime, create_app
-    from rbac_api.errors import NotAuthenticated, PermissionDenied
+    from rbac_api.core.errors import NotAuthenticated, PermissionDenied
+    from rbac_api.core.principal import Principal
     from rbac_api.guarded import AppCheckError, public_route
     from rbac_api.policy import Decision, Policy, PolicyEngine, PolicyError, load_policy
-    from rbac_api.principal import Principal
     from rbac_api.rest.deps import CurrentPrincipal, OptionalPrincipal, current_principal, optional_principal
     from rbac_api.settings import ConfigError, Settings
 
 _HOMES = {
     "build_runtime": "rbac_api.app",
     "create_app": "rbac_api.app",
-    "NotAuthenticated": "rbac_api.errors",
-    "PermissionDenied": "rbac_api.errors",
+    "NotAuthenticated": "rbac_api.core.errors",
+    "PermissionDenied": "rbac_api.core.errors",
     "AppCheckError": "rbac_api.guarded",
     "public_route": "rbac_api.guarded",
     "Decision": "rbac_api.policy",
@@ -34,7 +34,7 @@ _HOMES = {
     "PolicyEngine": "rbac_api.policy",
     "PolicyError": "rbac_api.policy",
     "load_policy": "rbac_api.policy",
-    "Principal": "rbac_api.principal",
+    "Principal": "rbac_api.core.principal",
     "CurrentPrincipal": "rbac_api.rest.deps",
     "OptionalPrincipal": "rbac_api.rest.deps",
     "current_principal": "rbac_api.rest.deps",

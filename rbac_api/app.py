@@ -11,25 +11,25 @@ from typing import Any
 import strawberry
 from fastapi import APIRouter, FastAPI
 
-from rbac_api.authentication import Authenticator, UserStateCache
-from rbac_api.bootstrap import ensure_first_admin
+from rbac_api.core.passwords import PasswordHasher
+from rbac_api.core.tokens import TokenCodec
 from rbac_api.graphql.execution import Executor
 from rbac_api.graphql.limits import Limits
 from rbac_api.graphql.router import RbacGraphQLRouter
 from rbac_api.graphql.schema import build_schema
 from rbac_api.guarded import app_targets, verify_app
-from rbac_api.passwords import PasswordHasher
 from rbac_api.pidfiles import registered
 from rbac_api.policy import PolicyEngine, load_policy
 from rbac_api.reload import PolicyReloader, reloading
 from rbac_api.rest import documents, system, token, users
 from rbac_api.rest.errors import install_error_handlers
 from rbac_api.runtime import Rbac
+from rbac_api.services.authentication import Authenticator, UserStateCache
+from rbac_api.services.bootstrap import ensure_first_admin
 from rbac_api.settings import DEFAULT_MAX_BODY_BYTES, Settings
 from rbac_api.store.database import create_tables, make_engine
 from rbac_api.store.documents import DocumentStore
 from rbac_api.store.users import UserStore
-from rbac_api.tokens import TokenCodec
 from rbac_api.transport.access_log import redact_access_log
 from rbac_api.transport.body_limit import BodyLimit
 from rbac_api.transport.refusals import GRAPHQL_PATH

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from rbac_api.administration import operator_rules
 from rbac_api.cli_env import fail, fail_on_startup, load_settings, runtime
-from rbac_api.errors import RbacError
-from rbac_api.passwords import password_problem
+from rbac_api.core.errors import RbacError
+from rbac_api.core.passwords import password_problem
 from rbac_api.pidfiles import DEFAULT_PID_DIR
 from rbac_api.policy import PolicyError
 from rbac_api.policy.problems import AppCheckError
 from rbac_api.policy_cli import policy_app
+from rbac_api.services.administration import operator_rules
 from rbac_api.settings import ConfigError
 from rbac_api.store.usernames import normalize_username
 
@@ -84,7 +84,7 @@ def log_config() -> dict[str, Any]:
         "stream": "ext://sys.stderr",
     }
     config["loggers"]["rbac_api"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    config["loggers"]["rbac_api.audit"] = {"handlers": ["audit"], "level": "INFO", "propagate": False}
+    config["loggers"]["rbac_api.core.audit"] = {"handlers": ["audit"], "level": "INFO", "propagate": False}
     return config
 
 

@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 
 from rbac_api.cli_env import fail, load_settings, runtime
+from rbac_api.core.principal import Principal
 from rbac_api.pidfiles import DEFAULT_PID_DIR, send_reload, servers
 from rbac_api.policy import Policy, PolicyError, Problem, check_policy_dir, load_policy
 from rbac_api.policy.problems import has_errors
 from rbac_api.policy.targets import Target, find_target
-from rbac_api.principal import Principal
 from rbac_api.store.users import UserRecord
 
 policy_app = typer.Typer(help="Validate, test, explain and reload policy files.", no_args_is_help=True)
@@ -135,7 +135,7 @@ def _caller(policy: Policy, role: str | None, user: str | None) -> tuple[str, Pr
 
 
 def _user_record(name: str) -> UserRecord:
-    from rbac_api.errors import RbacError
+    from rbac_api.core.errors import RbacError
     from rbac_api.store.usernames import normalize_username
 
     rbac = runtime()

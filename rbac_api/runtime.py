@@ -6,16 +6,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from rbac_api.audit import log_denial
-from rbac_api.authentication import Authenticator, UserStateCache
-from rbac_api.errors import PermissionDenied
-from rbac_api.passwords import PasswordHasher
+from rbac_api.core.audit import log_denial
+from rbac_api.core.errors import PermissionDenied
+from rbac_api.core.passwords import PasswordHasher
+from rbac_api.core.principal import Principal
+from rbac_api.core.tokens import TokenCodec
 from rbac_api.policy.engine import Decision, PolicyEngine
-from rbac_api.principal import Principal
+from rbac_api.services.authentication import Authenticator, UserStateCache
 from rbac_api.settings import Settings
 from rbac_api.store.documents import DocumentStore
 from rbac_api.store.users import UserStore
-from rbac_api.tokens import TokenCodec
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,10 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
-from rbac_api.authentication import authorization_header
-from rbac_api.errors import NotAuthenticated
-from rbac_api.principal import ANONYMOUS, Principal
+from rbac_api.core.errors import NotAuthenticated
+from rbac_api.core.principal import ANONYMOUS, Principal
 from rbac_api.runtime import Rbac
+from rbac_api.services.authentication import authorization_header
 
 
 class GraphQLContext(BaseContext):

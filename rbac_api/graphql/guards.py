@@ -17,8 +17,8 @@ from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-from rbac_api.audit import log_denial
-from rbac_api.errors import PermissionDenied, RbacError
+from rbac_api.core.audit import log_denial
+from rbac_api.core.errors import PermissionDenied, RbacError
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.graphql.permissions import RbacPermission
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from rbac_api.errors import INVALID_TOKEN_MESSAGE, NotAuthenticated, PermissionDenied, RbacError
+from rbac_api.core.errors import INVALID_TOKEN_MESSAGE, NotAuthenticated, PermissionDenied, RbacError
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.policy.targets import CheckKind
 

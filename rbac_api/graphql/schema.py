@@ -7,8 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from rbac_api import accounts, documents
-from rbac_api.errors import InvalidInput, NotFound
+from rbac_api.core.errors import InvalidInput, NotFound
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.graphql.guards import RbacSchema
 from rbac_api.graphql.limits import MAX_PAGE
@@ -24,8 +23,9 @@ from rbac_api.graphql.types import (
     User,
     UserConnection,
 )
-from rbac_api.login import check_requested_scopes, login
 from rbac_api.policy.model import is_scope_name
+from rbac_api.services import accounts, documents
+from rbac_api.services.login import check_requested_scopes, login
 
 Ctx = Info[GraphQLContext, None]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from rbac_api.core.principal import Principal
 from rbac_api.policy.model import Policy
-from rbac_api.principal import Principal
 
 _NOTHING: frozenset[str] = frozenset()
 

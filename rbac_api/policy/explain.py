@@ -6,9 +6,9 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rbac_api.core.principal import Principal
 from rbac_api.policy.model import Location, Policy
 from rbac_api.policy.targets import Target, Verdict, decide
-from rbac_api.principal import Principal
 
 
 @dataclass(frozen=True, slots=True)

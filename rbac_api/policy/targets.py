@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from rbac_api.core.principal import Principal
 from rbac_api.policy.model import Location, Policy
-from rbac_api.principal import Principal
 
 _NOTHING: frozenset[str] = frozenset()
 _PARAMETER = re.compile(r"\{([^}:]+)(?::(\w+))?\}")

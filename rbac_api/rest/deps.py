@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
-from rbac_api.authentication import authorization_header
-from rbac_api.errors import NotAuthenticated
-from rbac_api.principal import Principal
+from rbac_api.core.errors import NotAuthenticated
+from rbac_api.core.principal import Principal
 from rbac_api.runtime import Rbac
+from rbac_api.services.authentication import authorization_header
 
 TOKEN_URL = "token"  # noqa: S105 (a route path)
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Security
 
-from rbac_api import documents
-from rbac_api.principal import Principal
+from rbac_api.core.principal import Principal
 from rbac_api.rest.deps import RbacDep, current_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
 from rbac_api.rest.schemas import DocumentCreate, DocumentOut
+from rbac_api.services import documents
 
 router = APIRouter(prefix="/documents", tags=["documents"], responses=AUTH_RESPONSES)
 

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from rbac_api.errors import (
+from rbac_api.core.errors import (
     BadCredentials,
     BadRequest,
     Conflict,

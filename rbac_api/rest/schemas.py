@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from rbac_api.passwords import password_problem
+from rbac_api.core.passwords import password_problem
 from rbac_api.store.users import UserRecord
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

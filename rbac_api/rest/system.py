@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Security
 
-from rbac_api.principal import Principal
+from rbac_api.core.principal import Principal
 from rbac_api.reload import PolicyReloader
 from rbac_api.rest.deps import RbacDep, current_principal
 from rbac_api.rest.errors import AUTH_RESPONSES

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData
 
-from rbac_api.errors import BadCredentials, InvalidScope
-from rbac_api.login import login, parse_scope_parameter
+from rbac_api.core.errors import BadCredentials, InvalidScope
 from rbac_api.rest.deps import RbacDep
 from rbac_api.rest.schemas import TokenOut
 from rbac_api.rest.targets import public_route
+from rbac_api.services.login import login, parse_scope_parameter
 
 router = APIRouter(tags=["auth"])
 

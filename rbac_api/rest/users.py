@@ -1,4 +1,4 @@
-"""User accounts over REST: thin adapters over `rbac_api.accounts`."""
+"""User accounts over REST: thin adapters over `rbac_api.services.accounts`."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, Security
 
-from rbac_api import accounts
-from rbac_api.principal import Principal
+from rbac_api.core.principal import Principal
 from rbac_api.rest.deps import RbacDep, current_principal, optional_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
 from rbac_api.rest.responses import ModelResponse
 from rbac_api.rest.schemas import ProfileUpdate, UserCreate, UserOut, UserPage, UserUpdate
 from rbac_api.rest.targets import public_route
+from rbac_api.services import accounts
 
 router = APIRouter(prefix="/users", tags=["users"], responses=AUTH_RESPONSES)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, not_, text, update
 from sqlmodel import Session, col, select
 
-from rbac_api.errors import LastAdministrator, NotFound
+from rbac_api.core.errors import LastAdministrator, NotFound
 from rbac_api.store.tables import UserRoleRow, UserRow, utcnow
 
 #: Key of the PostgreSQL advisory lock that serialises the administrator check (any constant will do).

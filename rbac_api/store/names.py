@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from rbac_api.errors import InvalidInput
+from rbac_api.core.errors import InvalidInput
 
 
 def normalize_name(raw: str, *, field: str, max_length: int) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from rbac_api.errors import Conflict, InvalidInput, NotFound
+from rbac_api.core.errors import Conflict, InvalidInput, NotFound
 from rbac_api.store.change_rules import ChangeRules, lock_for_change, require_administrator
 from rbac_api.store.tables import UserRoleRow, UserRow, utcnow
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from rbac_api.passwords import PasswordHasher, Verification
+from rbac_api.core.passwords import PasswordHasher, Verification
 from rbac_api.runtime import Rbac
 from tests.conftest import PASSWORD
 

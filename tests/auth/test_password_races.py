@@ -16,8 +16,8 @@ from passlib.context import CryptContext
 from sqlalchemy import Engine, text
 
 from rbac_api import create_app
-from rbac_api.errors import Conflict
-from rbac_api.passwords import PasswordHasher, Verification
+from rbac_api.core.errors import Conflict
+from rbac_api.core.passwords import PasswordHasher, Verification
 from rbac_api.runtime import Rbac
 from tests.conftest import PASSWORD, bearer, make_settings
 from tests.graphql.conftest import codes, gql

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rbac_api.errors import NotAuthenticated
+from rbac_api.core.errors import NotAuthenticated
+from rbac_api.core.tokens import MAX_SUBJECT_LENGTH
 from rbac_api.runtime import Rbac
-from rbac_api.tokens import MAX_SUBJECT_LENGTH
 from tests.conftest import SECRET, bearer
 
 NOW = int(time.time())

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import anyio
 
-from rbac_api.authentication import UserStateCache
+from rbac_api.services.authentication import UserStateCache
 from rbac_api.store.users import UserRecord, UserState
 
 

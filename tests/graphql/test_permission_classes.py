@@ -12,10 +12,10 @@ import strawberry
 from fastapi.testclient import TestClient
 
 from rbac_api import create_app
+from rbac_api.core.principal import Principal
 from rbac_api.graphql import HasAnyScope, HasRole, HasScopes, IsAuthenticated, IsSelfOr, RbacSchema
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.graphql.permissions import RbacPermission
-from rbac_api.principal import Principal
 from tests.conftest import PASSWORD, login, make_settings
 from tests.graphql.conftest import error_at, gql
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from rbac_api.core.principal import Principal
 from rbac_api.policy import PolicyEngine, load_policy
-from rbac_api.principal import Principal
 from tests.conftest import POLICY_DIR
 
 

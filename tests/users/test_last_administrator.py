@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from rbac_api.administration import operator_rules
-from rbac_api.errors import LastAdministrator
+from rbac_api.core.errors import LastAdministrator
 from rbac_api.runtime import Rbac
+from rbac_api.services.administration import operator_rules
 from tests.conftest import bearer
 from tests.graphql.conftest import gql
 

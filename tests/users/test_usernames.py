@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rbac_api.errors import InvalidInput
+from rbac_api.core.errors import InvalidInput
 from rbac_api.store.names import normalize_name
 from rbac_api.store.usernames import normalize_username
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import anyio
 
-from rbac_api.administration import caller_rules, operator_rules
-from rbac_api.errors import InvalidInput, NotAuthenticated, NotFound
-from rbac_api.passwords import password_problem
-from rbac_api.principal import Principal
+from rbac_api.core.errors import InvalidInput, NotAuthenticated, NotFound
+from rbac_api.core.passwords import password_problem
+from rbac_api.core.principal import Principal
 from rbac_api.runtime import Rbac
+from rbac_api.services.administration import caller_rules, operator_rules
 from rbac_api.store.usernames import RESERVED_USERNAMES, normalize_username
 from rbac_api.store.users import UserRecord
 

@@ -7,11 +7,11 @@ from functools import partial
 
 import anyio
 
-from rbac_api.errors import BadCredentials, InvalidInput, InvalidScope
+from rbac_api.core.errors import BadCredentials, InvalidInput, InvalidScope
+from rbac_api.core.tokens import IssuedToken
 from rbac_api.policy.model import Policy, is_scope_name
 from rbac_api.runtime import Rbac
 from rbac_api.store.usernames import normalize_username
-from rbac_api.tokens import IssuedToken
 
 
 def parse_scope_parameter(text: str) -> frozenset[str] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from rbac_api.passwords import password_problem
+from rbac_api.core.passwords import password_problem
 from rbac_api.runtime import Rbac
 from rbac_api.settings import ConfigError
 

@@ -13,12 +13,12 @@ from typing import Protocol
 
 import anyio
 
-from rbac_api.errors import INVALID_TOKEN_MESSAGE, BadRequest, NotAuthenticated
+from rbac_api.core.errors import INVALID_TOKEN_MESSAGE, BadRequest, NotAuthenticated
+from rbac_api.core.principal import ANONYMOUS, Principal
+from rbac_api.core.tokens import AccessClaims, TokenCodec
 from rbac_api.policy.engine import PolicyEngine
 from rbac_api.policy.model import Policy
-from rbac_api.principal import ANONYMOUS, Principal
 from rbac_api.store.users import UserState
-from rbac_api.tokens import AccessClaims, TokenCodec
 
 
 class RawHeaders(Protocol):

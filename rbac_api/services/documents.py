@@ -6,8 +6,8 @@ from functools import partial
 
 import anyio
 
-from rbac_api.errors import InvalidInput
-from rbac_api.principal import Principal
+from rbac_api.core.errors import InvalidInput
+from rbac_api.core.principal import Principal
 from rbac_api.runtime import Rbac
 from rbac_api.store.documents import Document
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from rbac_api.store.change_rules import ChangeRules
 
 if TYPE_CHECKING:  # the CLI imports this module; the runtime is built only by the commands that need it
+    from rbac_api.core.principal import Principal
     from rbac_api.policy.model import Policy
-    from rbac_api.principal import Principal
     from rbac_api.runtime import Rbac
 
 #: An administrator can create accounts and hand out roles; a change may not leave no enabled one.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 
-from rbac_api.principal import Principal
+from rbac_api.core.principal import Principal
 
-log = logging.getLogger("rbac_api.audit")
+log = logging.getLogger("rbac_api.core.audit")
 
 
 def log_denial(
