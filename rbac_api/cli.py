@@ -84,7 +84,7 @@ def log_config() -> dict[str, Any]:
         "stream": "ext://sys.stderr",
     }
     config["loggers"]["rbac_api"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    config["loggers"]["rbac_api.core.audit"] = {"handlers": ["audit"], "level": "INFO", "propagate": False}
+    config["loggers"]["rbac_api.audit"] = {"handlers": ["audit"], "level": "INFO", "propagate": False}
     return config
 
 

@@ -7,7 +7,7 @@ import logging
 
 from rbac_api.core.principal import Principal
 
-log = logging.getLogger("rbac_api.core.audit")
+log = logging.getLogger("rbac_api.audit")
 
 
 def log_denial(

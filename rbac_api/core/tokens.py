@@ -14,7 +14,7 @@ from jwt.algorithms import HMACAlgorithm
 
 from rbac_api.core.errors import INVALID_TOKEN_MESSAGE, NotAuthenticated
 
-log = logging.getLogger("rbac_api.core.tokens")
+log = logging.getLogger("rbac_api.tokens")
 
 TOKEN_TYPE = "at+jwt"  # noqa: S105 - RFC 9068: an access token cannot be replayed where an ID token is expected.
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "scope", "roles", "ver")

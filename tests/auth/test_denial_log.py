@@ -15,13 +15,13 @@ from tests.graphql.conftest import gql
 
 
 def denial_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
-    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "rbac_api.core.audit"]
+    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "rbac_api.audit"]
 
 
 def test_a_rest_403_logs_subject_scopes_route_and_policy_version(
     client: TestClient, rbac: Rbac, plain_token: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="rbac_api.core.audit"):
+    with caplog.at_level(logging.INFO, logger="rbac_api.audit"):
         response = client.get("/users/admin", headers=bearer(plain_token))
     assert response.status_code == 403
     (line,) = denial_lines(caplog)
@@ -39,7 +39,7 @@ def test_a_rest_403_logs_subject_scopes_route_and_policy_version(
 def test_a_graphql_forbidden_logs_the_field_and_policy_version(
     client: TestClient, rbac: Rbac, plain_token: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="rbac_api.core.audit"):
+    with caplog.at_level(logging.INFO, logger="rbac_api.audit"):
         body = gql(client, "{ documents { title } }", plain_token)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     (line,) = denial_lines(caplog)

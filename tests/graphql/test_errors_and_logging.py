@@ -66,9 +66,9 @@ def test_expected_errors_log_one_structured_line_without_traceback(
 def test_a_denial_logs_one_json_line_with_what_was_missing(
     client: TestClient, plain_token: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="rbac_api.core.audit"):
+    with caplog.at_level(logging.INFO, logger="rbac_api.audit"):
         gql(client, '{ user(username: "admin") { username } }', plain_token)
-    line = json.loads(next(r for r in caplog.records if r.name == "rbac_api.core.audit").getMessage())
+    line = json.loads(next(r for r in caplog.records if r.name == "rbac_api.audit").getMessage())
     assert line["target"] == "Query.user"
     assert (line["required_scopes"], line["missing_scopes"]) == (["users:read"], ["users:read"])
     assert line["username"] == "paula"
