@@ -21,14 +21,18 @@ from rbac_api.guarded import app_targets, verify_app
 from rbac_api.pidfiles import registered
 from rbac_api.policy import PolicyEngine, load_policy
 from rbac_api.reload import PolicyReloader, reloading
-from rbac_api.rest import documents, system, token, users
+from rbac_api.rest import documents, sessions, system, token, users
 from rbac_api.rest.errors import install_error_handlers
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import Authenticator, UserStateCache
 from rbac_api.services.bootstrap import ensure_first_admin
+from rbac_api.services.revocations import RevocationList
+from rbac_api.services.throttle import Throttle
 from rbac_api.settings import DEFAULT_MAX_BODY_BYTES, Settings
 from rbac_api.store.database import create_tables, make_engine
 from rbac_api.store.documents import DocumentStore
+from rbac_api.store.sessions import SessionStore
+from rbac_api.store.throttle import RateEventStore
 from rbac_api.store.users import UserStore
 from rbac_api.transport.access_log import redact_access_log
 from rbac_api.transport.body_limit import BodyLimit
@@ -44,16 +48,18 @@ def build_runtime(settings: Settings) -> Rbac:
     engine = PolicyEngine(load_policy(settings.policy_dir))
     db = make_engine(settings.database_url)
     create_tables(db)
-    user_store = UserStore(db)
+    user_store, sessions = UserStore(db), SessionStore(db)
     codec = TokenCodec(
-        key=settings.signing_key(),
-        algorithm=settings.algorithm,
+        keys=settings.key_set(),
         issuer=settings.issuer,
         audience=settings.audience,
         lifetime_seconds=settings.access_token_minutes * 60,
         leeway=settings.leeway_seconds,
     )
     states = UserStateCache(user_store.state, ttl=settings.user_cache_seconds)
+    revocations = RevocationList(
+        sessions.revoked_since, bound=settings.user_cache_seconds, horizon=codec.lifetime + codec.leeway
+    )
     return Rbac(
         settings=settings,
         db=db,
@@ -64,8 +70,15 @@ def build_runtime(settings: Settings) -> Rbac:
         documents=DocumentStore(db),
         user_states=states,
         authenticator=Authenticator(
-            codec=codec, engine=engine, users=states, cache_size=settings.token_cache_size
+            codec=codec,
+            engine=engine,
+            users=states,
+            revocations=revocations,
+            cache_size=settings.token_cache_size,
         ),
+        sessions=sessions,
+        revocations=revocations,
+        throttle=Throttle(RateEventStore(db), settings),
     )
 
 
@@ -127,7 +140,7 @@ def assemble_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    for router in (token.router, users.router, system.router, documents.router, *routers):
+    for router in (token.router, sessions.router, users.router, system.router, documents.router, *routers):
         app.include_router(router)
     return app
 

@@ -13,8 +13,11 @@ from rbac_api.core.principal import Principal
 from rbac_api.core.tokens import TokenCodec
 from rbac_api.policy.engine import Decision, PolicyEngine
 from rbac_api.services.authentication import Authenticator, UserStateCache
+from rbac_api.services.revocations import RevocationList
+from rbac_api.services.throttle import Throttle
 from rbac_api.settings import Settings
 from rbac_api.store.documents import DocumentStore
+from rbac_api.store.sessions import SessionStore
 from rbac_api.store.users import UserStore
 
 
@@ -29,6 +32,9 @@ class Rbac:
     documents: DocumentStore
     user_states: UserStateCache
     authenticator: Authenticator
+    sessions: SessionStore
+    revocations: RevocationList
+    throttle: Throttle
 
     def require(self, principal: Principal, required: frozenset[str], *, target: str) -> Decision:
         """Raise `PermissionDenied` (and log it) unless `principal` holds every scope in `required`."""

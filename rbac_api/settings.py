@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from rbac_api.core.keys import KeySet
 
 #: Every generated development secret starts with this, so production can recognise and refuse one.
 DEV_SECRET_PREFIX = "rbac-dev-"  # noqa: S105 (a marker, not a secret)
@@ -39,7 +42,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     #: Where a development secret is generated once (mode 0600) when `secret_key` is not set.
     secret_file: Path = Path("var/dev-secret")
-    algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    algorithm: Literal["HS256", "HS384", "HS512", "RS256", "ES256", "EdDSA"] = "HS256"
+    #: PEM private key that signs tokens, for RS256, ES256 or EdDSA (`rbac-api keys generate` writes one).
+    signing_key_file: Path | None = None
+    #: Comma-separated PEM public keys still accepted during a rotation (the signing key's own is implied).
+    verify_key_files: str = ""
     issuer: str = "rbac-api"
     audience: str = "rbac-api"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
@@ -60,6 +67,15 @@ class Settings(BaseSettings):
     token_cache_size: int = Field(default=10_000, ge=0, le=1_000_000)
     #: Clock skew tolerated on `exp`, `nbf` and `iat`.
     leeway_seconds: int = Field(default=5, ge=0, le=30)
+    #: A login session (its refresh tokens) ends this long after the login, however often it is refreshed.
+    refresh_token_days: float = Field(default=14, gt=0, le=365)
+
+    #: Failed logins allowed per (user name, client address) pair, and per client address, in the window.
+    login_max_failures: int = Field(default=5, ge=1, le=10_000)
+    login_max_failures_per_address: int = Field(default=100, ge=1, le=1_000_000)
+    login_window_seconds: float = Field(default=900, gt=0, le=86_400)
+    #: Anonymous sign-ups allowed per client address in the login window (when sign-up is on).
+    signup_max_per_address: int = Field(default=10, ge=1, le=1_000_000)
 
     #: Largest request body of any route (REST, GraphQL, an application's own); larger ones get a 413.
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1, le=1 << 30)
@@ -86,6 +102,28 @@ class Settings(BaseSettings):
         """Resolve an on-in-development, off-in-production switch."""
         return self.env == "development" if value is None else value
 
+    def key_set(self) -> KeySet:
+        """The keys that sign and verify tokens, or a `ConfigError` naming the fix."""
+        from rbac_api.core.keys import ASYMMETRIC_ALGORITHMS, KeyFileError, asymmetric_key_set, hmac_key_set
+
+        if self.algorithm not in ASYMMETRIC_ALGORITHMS:
+            if self.signing_key_file is not None:
+                raise ConfigError(
+                    f"RBAC_SIGNING_KEY_FILE is set but RBAC_ALGORITHM is {self.algorithm}; "
+                    "set RBAC_ALGORITHM to the key's algorithm (RS256, ES256 or EdDSA)"
+                )
+            return hmac_key_set(self.algorithm, self.signing_key())
+        if self.signing_key_file is None:
+            raise ConfigError(
+                f"RBAC_ALGORITHM={self.algorithm} needs RBAC_SIGNING_KEY_FILE, a PEM private key; "
+                f"create one with: rbac-api keys generate --algorithm {self.algorithm}"
+            )
+        verify = [Path(part.strip()) for part in self.verify_key_files.split(",") if part.strip()]
+        try:
+            return asymmetric_key_set(self.algorithm, self.signing_key_file, verify)
+        except KeyFileError as exc:
+            raise ConfigError(str(exc)) from None
+
     def signing_key(self) -> bytes:
         """The HMAC key, or a `ConfigError` saying how to provide one.
 
@@ -109,7 +147,7 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "RBAC_SECRET_KEY is a development default; set a fresh random secret in production"
             )
-        needed = MIN_SECRET_BYTES[self.algorithm]
+        needed = MIN_SECRET_BYTES.get(self.algorithm, 32)
         if len(key.encode()) < needed:
             raise ConfigError(
                 f"RBAC_SECRET_KEY is {len(key.encode())} bytes; "

@@ -31,6 +31,11 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "policy_dir": POLICY_DIR,
         "admin_password": ADMIN_PASSWORD,
         "secret_file": tmp_path / "dev-secret",
+        # Tests log in and fail on purpose many times from one address; tests/auth/test_throttling.py sets
+        # the real limits.
+        "login_max_failures": 10_000,
+        "login_max_failures_per_address": 10_000,
+        "signup_max_per_address": 10_000,
     }
     values.update(overrides)
     return Settings(**values)
@@ -128,6 +133,7 @@ def make_token(rbac: Rbac) -> Callable[..., str]:
             "nbf": now,
             "exp": now + 600,
             "jti": uuid.uuid4().hex,
+            "sid": "test-session",
             "scope": "profile:read",
             "roles": ["admin"],
             "ver": 0,

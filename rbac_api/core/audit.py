@@ -1,4 +1,5 @@
-"""Structured log lines for authorization decisions: one JSON line per denial, never a token or password."""
+"""Structured log lines for security events: one JSON line each (denials, logins, session ends), never a
+token or password."""
 
 from __future__ import annotations
 
@@ -20,13 +21,24 @@ def log_denial(
 ) -> None:
     if not log.isEnabledFor(logging.INFO):
         return
-    line = {
-        "event": "access_denied",
-        "subject": principal.subject or None,
-        "username": principal.username or None,
-        "target": target,
-        "required_scopes": sorted(required),
-        "missing_scopes": sorted(missing),
-        "policy_version": policy_version,
-    }
-    log.info(json.dumps(line, separators=(",", ":")))
+    log_event(
+        "access_denied",
+        subject=principal.subject or None,
+        username=principal.username or None,
+        target=target,
+        required_scopes=sorted(required),
+        missing_scopes=sorted(missing),
+        policy_version=policy_version,
+    )
+
+
+def log_event(event: str, **fields: object) -> None:
+    """One JSON line `{"event": ..., **fields}` at INFO. Callers pass only what may be kept: names,
+    addresses, outcomes, ids - never a secret."""
+    if log.isEnabledFor(logging.INFO):
+        log.info(json.dumps({"event": event, **fields}, separators=(",", ":")))
+
+
+def log_warning(event: str, **fields: object) -> None:
+    """Like `log_event`, at WARNING: events an operator should look at (a refresh token reused)."""
+    log.warning(json.dumps({"event": event, **fields}, separators=(",", ":")))

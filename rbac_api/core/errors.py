@@ -52,9 +52,36 @@ class BadCredentials(RbacError):
 
 
 class InvalidScope(RbacError):
-    """A requested scope is malformed or not in the catalogue."""
+    """A requested scope is malformed, not in the catalogue, or granted to nobody asking (`invalid_scope`)."""
 
     code = "BAD_USER_INPUT"
+
+
+class InvalidGrant(RbacError):
+    """A refresh token that is unknown, used already, expired or of an ended session (`invalid_grant`)."""
+
+    code = "BAD_CREDENTIALS"
+
+
+class InvalidClient(RbacError):
+    """Client credentials that do not hold (RFC 6749 §2.3, `invalid_client`, 401). `basic` says whether they
+    came in an HTTP Basic header, which decides the `WWW-Authenticate` challenge."""
+
+    code = "UNAUTHENTICATED"
+
+    def __init__(self, message: str, *, basic: bool = False) -> None:
+        super().__init__(message)
+        self.basic = basic
+
+
+class RateLimited(RbacError):
+    """Too many failed attempts from one place (429, `RATE_LIMITED`); `retry_after` is in whole seconds."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class BadRequest(RbacError):

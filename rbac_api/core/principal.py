@@ -20,6 +20,8 @@ class Principal:
     scopes: frozenset[str]
     token_id: str
     expires_at: int
+    #: The login session the token belongs to (`sid`): what a logout ends. Empty when anonymous.
+    session_id: str = ""
 
     @property
     def is_authenticated(self) -> bool:

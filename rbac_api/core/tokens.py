@@ -13,15 +13,18 @@ import jwt
 from jwt.algorithms import HMACAlgorithm
 
 from rbac_api.core.errors import INVALID_TOKEN_MESSAGE, NotAuthenticated
+from rbac_api.core.keys import KeySet, VerificationKey
 
 log = logging.getLogger("rbac_api.tokens")
 
 TOKEN_TYPE = "at+jwt"  # noqa: S105 - RFC 9068: an access token cannot be replayed where an ID token is expected.
-REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "scope", "roles", "ver")
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "sid", "scope", "roles", "ver")
 #: Longer bearer values are refused before any parsing: no legitimate token of ours comes near it.
 MAX_TOKEN_LENGTH = 8192
 #: Longer subjects are refused where the token is decoded: ours are user ids of at most 19 digits.
 MAX_SUBJECT_LENGTH = 64
+#: Session ids are 16 characters; a longer `sid` is not ours.
+MAX_SESSION_ID_LENGTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,8 @@ class AccessClaims:
     roles: tuple[str, ...]
     version: int
     expires_at: int
+    #: The session (login) the token belongs to: ending the session refuses the token.
+    session_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,34 +74,50 @@ class _ConfiguredKeyHMAC(HMACAlgorithm):
 
 
 class TokenCodec:
-    """Encodes and decodes access tokens for one key, algorithm, issuer and audience.
+    """Encodes and decodes access tokens for one key set, issuer and audience.
 
-    The algorithm list is bound to the key (never read from the token header), and `iss`/`aud` are compared
-    exactly, so a token for another service or signed another way does not pass.
+    Each verification key is bound to its own algorithm (never read from the token header): an HMAC secret
+    verifies HS tokens only, a public key only its own algorithm, and `kid` is looked up in the configured
+    set alone (`jku`, `x5u` and embedded `jwk` headers are never used). `iss`/`aud` are compared exactly,
+    so a token for another service or signed another way does not pass.
     """
 
     def __init__(
-        self, *, key: bytes, algorithm: str, issuer: str, audience: str, lifetime_seconds: int, leeway: int
+        self, *, keys: KeySet, issuer: str, audience: str, lifetime_seconds: int, leeway: int
     ) -> None:
-        self._key = key
-        self._algorithm = algorithm
-        self._algorithms = [algorithm]
+        self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._lifetime = lifetime_seconds
         self._leeway = leeway
+        self._headers: dict[str, str] = {"typ": TOKEN_TYPE}
+        if keys.signing_kid is not None:
+            self._headers["kid"] = keys.signing_kid
         # Options given once to a private PyJWT rather than per call: pyjwt merges per-call options each time.
         self._jwt = jwt.PyJWT(options={"require": list(REQUIRED_CLAIMS), "strict_aud": True})
-        self._jwt._jws.unregister_algorithm(algorithm)
-        self._jwt._jws.register_algorithm(algorithm, _ConfiguredKeyHMAC(_HASHES[algorithm], key))
+        #: The one HMAC key (no `kid` to look up), or None with asymmetric keys.
+        self._secret = None if keys.asymmetric else keys.verifying[None]
+        if not keys.asymmetric:
+            algorithm, secret = keys.algorithm, keys.signing_key
+            self._jwt._jws.unregister_algorithm(algorithm)
+            self._jwt._jws.register_algorithm(algorithm, _ConfiguredKeyHMAC(_HASHES[algorithm], secret))
 
     @property
     def leeway(self) -> int:
         return self._leeway
 
+    @property
+    def lifetime(self) -> int:
+        return self._lifetime
+
+    @property
+    def keys(self) -> KeySet:
+        return self._keys
+
     def issue(
-        self, *, subject: str, scopes: Iterable[str], roles: Iterable[str], version: int
+        self, *, subject: str, scopes: Iterable[str], roles: Iterable[str], version: int, session_id: str
     ) -> IssuedToken:
+        """A signed access token; `session_id` (the `sid` claim) ties it to the session that can end it."""
         now = int(time.time())
         granted = tuple(sorted(scopes))
         claims = {
@@ -107,22 +128,26 @@ class TokenCodec:
             "nbf": now,
             "exp": now + self._lifetime,
             "jti": uuid.uuid4().hex,
+            "sid": session_id,
             "scope": " ".join(granted),
             "roles": sorted(roles),
             "ver": version,
         }
-        token = jwt.encode(claims, self._key, algorithm=self._algorithm, headers={"typ": TOKEN_TYPE})
+        token = jwt.encode(
+            claims, self._keys.signing_key, algorithm=self._keys.algorithm, headers=self._headers
+        )
         return IssuedToken(token=token, expires_in=self._lifetime, scopes=granted)
 
     def decode(self, token: str) -> AccessClaims:
         """Verify signature and every claim; raise `NotAuthenticated(token_sent=True)` on any failure."""
         if len(token) > MAX_TOKEN_LENGTH:
             raise _invalid("token too long")
+        key = self._key_for(token)
         try:
             decoded = self._jwt.decode_complete(
                 token,
-                self._key,
-                algorithms=self._algorithms,
+                key.key,
+                algorithms=[key.algorithm],
                 audience=self._audience,
                 issuer=self._issuer,
                 leeway=self._leeway,
@@ -133,13 +158,27 @@ class TokenCodec:
             raise _invalid("wrong typ header")
         return _claims_from(decoded["payload"])
 
+    def _key_for(self, token: str) -> VerificationKey:
+        if self._secret is not None:
+            return self._secret
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.InvalidTokenError:
+            raise _invalid("malformed header") from None
+        key = self._keys.lookup(kid)
+        if key is None:
+            raise _invalid("unknown kid")
+        return key
+
 
 def _claims_from(payload: dict[str, Any]) -> AccessClaims:
     # Plain look-ups and `type(...) is` checks: JSON gives exact types, and this runs for every new token.
     sub, jti, scope, roles = payload["sub"], payload["jti"], payload["scope"], payload["roles"]
-    ver, exp = payload["ver"], payload["exp"]
+    ver, exp, sid = payload["ver"], payload["exp"], payload["sid"]
     if not (type(sub) is str and sub and type(jti) is str and jti and type(scope) is str):
         raise _invalid("malformed sub, jti or scope claim")
+    if not (type(sid) is str and 0 < len(sid) <= MAX_SESSION_ID_LENGTH):
+        raise _invalid("malformed sid claim")
     if len(sub) > MAX_SUBJECT_LENGTH:
         raise _invalid("sub claim too long")
     if type(roles) is not list or any(type(role) is not str for role in roles):
@@ -148,7 +187,13 @@ def _claims_from(payload: dict[str, Any]) -> AccessClaims:
         raise _invalid("malformed ver or exp claim")
     scopes = frozenset(scope.split(" ")) if scope else frozenset()
     return AccessClaims(
-        subject=sub, token_id=jti, scopes=scopes, roles=tuple(roles), version=ver, expires_at=exp
+        subject=sub,
+        token_id=jti,
+        scopes=scopes,
+        roles=tuple(roles),
+        version=ver,
+        expires_at=exp,
+        session_id=sid,
     )
 
 

@@ -11,6 +11,8 @@ from rbac_api.core.errors import NotAuthenticated
 from rbac_api.core.principal import ANONYMOUS, Principal
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import authorization_header
+from rbac_api.services.sessions import Client
+from rbac_api.transport.clients import client_of
 
 
 class GraphQLContext(BaseContext):
@@ -20,13 +22,26 @@ class GraphQLContext(BaseContext):
     engine once per guarded field, not once per user.
     """
 
-    def __init__(self, rbac: Rbac, principal: Principal, auth_error: NotAuthenticated | None = None) -> None:
+    def __init__(
+        self,
+        rbac: Rbac,
+        principal: Principal,
+        auth_error: NotAuthenticated | None = None,
+        connection: HTTPConnection | None = None,
+    ) -> None:
         super().__init__()
         self.rbac = rbac
         self.principal = principal
         #: Set when the request carried a token that does not hold: the operation is refused as a whole.
         self.auth_error = auth_error
         self.verdicts: dict[Any, Any] = {}
+        self._connection = connection
+
+    @property
+    def client(self) -> Client:
+        """Where the request came from (for sessions and throttling); read only by the few resolvers that
+        need it, so other requests do not pay for it."""
+        return client_of(self._connection) if self._connection is not None else Client()
 
 
 async def graphql_context(connection: HTTPConnection) -> GraphQLContext:
@@ -40,5 +55,5 @@ async def graphql_context(connection: HTTPConnection) -> GraphQLContext:
     try:
         principal = await rbac.authenticator.authenticate_header(header)
     except NotAuthenticated as exc:
-        return GraphQLContext(rbac, ANONYMOUS, exc)
-    return GraphQLContext(rbac, principal)
+        return GraphQLContext(rbac, ANONYMOUS, exc, connection)
+    return GraphQLContext(rbac, principal, None, connection)

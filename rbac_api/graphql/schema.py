@@ -26,6 +26,7 @@ from rbac_api.graphql.types import (
 from rbac_api.policy.model import is_scope_name
 from rbac_api.services import accounts, documents
 from rbac_api.services.login import check_requested_scopes, login
+from rbac_api.services.sessions import end_current_session, refresh_session
 
 Ctx = Info[GraphQLContext, None]
 
@@ -96,15 +97,30 @@ class Mutation:
     async def login(
         self, info: Ctx, username: str, password: str, scopes: list[str] | None = None
     ) -> AuthPayload:
+        rbac, client = info.context.rbac, info.context.client
+        requested = None if scopes is None else check_requested_scopes(scopes, rbac.engine.policy)
+        pair = await login(rbac, username=username, password=password, scopes=requested, client=client)
+        return AuthPayload.of(pair)
+
+    @strawberry.mutation(
+        permission_classes=[AllowAny],
+        description="New tokens for a refresh token (which is rotated: use the new one next time); "
+        "public by design, the refresh token is the credential",
+    )
+    async def refresh_token(
+        self, info: Ctx, refresh_token: str, scopes: list[str] | None = None
+    ) -> AuthPayload:
         rbac = info.context.rbac
         requested = None if scopes is None else check_requested_scopes(scopes, rbac.engine.policy)
-        issued = await login(rbac, username=username, password=password, scopes=requested)
-        return AuthPayload(
-            access_token=issued.token,
-            token_type="bearer",  # noqa: S106 (the OAuth2 token type)
-            expires_in=issued.expires_in,
-            scopes=list(issued.scopes),
-        )
+        return AuthPayload.of(await refresh_session(rbac, refresh_token=refresh_token, scopes=requested))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="End the caller's session: its refresh token and every access token it issued",
+    )
+    async def logout(self, info: Ctx) -> bool:
+        await end_current_session(info.context.rbac, info.context.principal)
+        return True
 
     @strawberry.mutation(
         permission_classes=[AllowAny],
@@ -119,6 +135,7 @@ class Mutation:
             email=input.email,
             full_name=input.full_name,
             roles=input.roles,
+            client=info.context.client,
         )
         return User.of(record)
 
@@ -154,7 +171,11 @@ class Mutation:
     )
     async def change_password(self, info: Ctx, old_password: str, new_password: str) -> bool:
         await accounts.change_password(
-            info.context.rbac, info.context.principal, old=old_password, new=new_password
+            info.context.rbac,
+            info.context.principal,
+            old=old_password,
+            new=new_password,
+            client=info.context.client,
         )
         return True
 

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from rbac_api.graphql.permissions import IsSelfOr
 from rbac_api.policy.model import Policy
+from rbac_api.services.sessions import TokenPair
 from rbac_api.store.documents import Document as DocumentRecord
 from rbac_api.store.users import UserRecord, encode_cursor
 
@@ -140,6 +141,19 @@ class AuthPayload:
     token_type: str
     expires_in: int
     scopes: list[str]
+    refresh_token: str | None = strawberry.field(
+        description="Opaque, rotated by every refresh; send it to refreshToken for new tokens"
+    )
+
+    @classmethod
+    def of(cls, pair: TokenPair) -> AuthPayload:
+        return cls(
+            access_token=pair.access.token,
+            token_type="bearer",  # noqa: S106 (the OAuth2 token type)
+            expires_in=pair.access.expires_in,
+            scopes=list(pair.access.scopes),
+            refresh_token=pair.refresh_token,
+        )
 
 
 @strawberry.input

@@ -18,6 +18,7 @@ from rbac_api.core.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    RateLimited,
     RbacError,
 )
 from rbac_api.transport.refusals import TOO_DEEP_MESSAGE, is_graphql_request, refusal_body
@@ -30,6 +31,7 @@ _STATUS: dict[type[RbacError], int] = {
     InvalidInput: 422,
     BadCredentials: 400,
     BadRequest: 400,
+    RateLimited: 429,
 }
 
 
@@ -44,6 +46,8 @@ def error_response(exc: RbacError) -> JSONResponse:
         headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{needed}"'
         body["missing_scopes"] = sorted(exc.missing)
         body["required_scopes"] = sorted(exc.required)
+    elif isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, InvalidInput):
         location = ["body", exc.field] if exc.field else ["body"]
         body["detail"] = [{"loc": location, "msg": exc.message, "type": "value_error"}]

@@ -128,3 +128,18 @@ class TokenOut(BaseModel):
     token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
     expires_in: int
     scope: str
+    #: Opaque, prefixed `rbac_rt_`; rotated by every refresh. Absent for grants without sessions to refresh.
+    refresh_token: str | None = None
+
+
+class SessionOut(BaseModel):
+    """A live login session, as its owner sees it (never a token)."""
+
+    id: str
+    created_at: datetime
+    last_refreshed_at: datetime
+    expires_at: datetime
+    client_address: str | None
+    user_agent: str | None
+    #: True for the session the request's own token belongs to.
+    current: bool

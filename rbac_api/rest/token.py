@@ -1,38 +1,59 @@
-"""`POST /token`: the OAuth2 password grant, answering every failure in RFC 6749 §5.2 shape."""
+"""`POST /token`: the OAuth2 password and refresh-token grants, every failure in RFC 6749 §5.2 shape.
+
+The password grant is for first-party clients only (RFC 9700 §2.4): the service's own GraphQL and REST
+clients log in with it. Scripts and third parties should use API tokens or service accounts instead.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData
 
-from rbac_api.core.errors import BadCredentials, InvalidScope
+from rbac_api.core.errors import RbacError
 from rbac_api.rest.deps import RbacDep
+from rbac_api.rest.oauth import (
+    FORM,
+    NO_STORE,
+    OAuthError,
+    client_credentials,
+    oauth_error,
+    optional_field,
+    read_form,
+    required_field,
+)
 from rbac_api.rest.schemas import TokenOut
 from rbac_api.rest.targets import public_route
+from rbac_api.runtime import Rbac
+from rbac_api.services.authentication import authorization_header
+from rbac_api.services.clients import authenticate_client
 from rbac_api.services.login import login, parse_scope_parameter
+from rbac_api.services.sessions import Client, TokenPair, refresh_session
+from rbac_api.transport.clients import client_of
 
 router = APIRouter(tags=["auth"])
 
-_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-_FORM = "application/x-www-form-urlencoded"
-_FIELDS = ("grant_type", "username", "password", "scope")
+Grant = Callable[[Rbac, FormData, Client], Awaitable[TokenPair]]
 
 _TOKEN_FORM_SCHEMA: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            _FORM: {
+            FORM: {
                 "schema": {
                     "type": "object",
-                    "required": ["grant_type", "username", "password"],
+                    "required": ["grant_type"],
                     "properties": {
-                        "grant_type": {"type": "string", "enum": ["password"]},
-                        "username": {"type": "string"},
-                        "password": {"type": "string", "format": "password"},
+                        "grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
+                        "username": {"type": "string", "description": "password grant"},
+                        "password": {"type": "string", "format": "password", "description": "password grant"},
+                        "refresh_token": {"type": "string", "description": "refresh_token grant"},
                         "scope": {"type": "string", "description": "Scopes separated by single spaces"},
+                        "client_id": {"type": "string"},
+                        "client_secret": {"type": "string", "format": "password"},
                     },
                 }
             }
@@ -41,67 +62,61 @@ _TOKEN_FORM_SCHEMA: dict[str, Any] = {
 }
 
 
-class OAuthError(Exception):
-    """A token-endpoint failure; `status` is 400 except for client authentication (401)."""
+async def _password(rbac: Rbac, form: FormData, client: Client) -> TokenPair:
+    username, password = required_field(form, "username"), required_field(form, "password")
+    scopes = parse_scope_parameter(optional_field(form, "scope") or "")
+    return await login(rbac, username=username, password=password, scopes=scopes, client=client)
 
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        super().__init__(description)
-        self.error, self.description, self.status = error, description, status
 
-    def response(self) -> JSONResponse:
-        body = {"error": self.error, "error_description": self.description}
-        return JSONResponse(body, status_code=self.status, headers=_NO_STORE)
+async def _refresh(rbac: Rbac, form: FormData, _client: Client) -> TokenPair:
+    token = required_field(form, "refresh_token")
+    scopes = parse_scope_parameter(optional_field(form, "scope") or "")
+    return await refresh_session(rbac, refresh_token=token, scopes=scopes)
+
+
+GRANTS: dict[str, Grant] = {"password": _password, "refresh_token": _refresh}
 
 
 @router.post(
     "/token",
     response_model=TokenOut,
-    summary="Log in with a password (OAuth2 password grant)",
+    summary="Get tokens: password grant (first-party clients only) or refresh-token grant",
+    description=(
+        "RFC 6749 token endpoint. `grant_type=password` with `username` and `password` is for the "
+        "service's own first-party clients (RFC 9700); scripts and third parties should use API tokens. "
+        "`grant_type=refresh_token` rotates the refresh token. Errors follow RFC 6749 §5.2."
+    ),
     openapi_extra=public_route("the login: it is how a caller gets a token", **_TOKEN_FORM_SCHEMA),
-    responses={400: {"description": "RFC 6749 §5.2 error: invalid_request, invalid_grant, invalid_scope..."}},
+    responses={
+        400: {"description": "RFC 6749 §5.2 error: invalid_request, invalid_grant, invalid_scope..."},
+        401: {"description": "invalid_client: client credentials that do not hold"},
+        429: {"description": "Too many failed logins (slow_down); Retry-After says when to try again"},
+    },
 )
 async def issue_token(request: Request, rbac: RbacDep) -> JSONResponse:
     try:
-        fields = _fields(await _read_form(request))
-        scopes = parse_scope_parameter(fields["scope"])
-        issued = await login(rbac, username=fields["username"], password=fields["password"], scopes=scopes)
+        form = await read_form(request)
+        grant = GRANTS.get(required_field(form, "grant_type"))
+        if grant is None:
+            raise OAuthError(
+                "unsupported_grant_type",
+                f"grant_type {form.get('grant_type')!r} is not supported; use one of {', '.join(GRANTS)}",
+            )
+        await authenticate_client(client_credentials(authorization_header(request.headers), form))
+        pair = await grant(rbac, form, client_of(request))
     except OAuthError as exc:
         return exc.response()
-    except InvalidScope as exc:
-        return OAuthError("invalid_scope", exc.message).response()
-    except BadCredentials as exc:
-        return OAuthError("invalid_grant", exc.message).response()
-    body = TokenOut(access_token=issued.token, expires_in=issued.expires_in, scope=" ".join(issued.scopes))
-    return JSONResponse(body.model_dump(), headers=_NO_STORE)
+    except RbacError as exc:
+        return oauth_error(exc).response()
+    return JSONResponse(token_body(pair), headers=NO_STORE)
 
 
-async def _read_form(request: Request) -> FormData:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != _FORM:
-        raise OAuthError(
-            "invalid_request",
-            f"send the token request as {_FORM} form fields, not {content_type or 'an empty body'}",
-        )
-    try:
-        return await request.form()
-    except Exception:  # a malformed body is the client's error, never a 500
-        raise OAuthError("invalid_request", "the form body could not be parsed") from None
-
-
-def _fields(form: FormData) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for name in _FIELDS:
-        given = form.getlist(name)
-        if len(given) > 1:
-            raise OAuthError("invalid_request", f"parameter {name!r} was sent more than once")
-        value = given[0] if given else None
-        if not isinstance(value, str):
-            value = None
-        if value is None and name != "scope":
-            raise OAuthError("invalid_request", f"missing required parameter {name!r}")
-        values[name] = value or ""
-    if values["grant_type"] != "password":
-        raise OAuthError(
-            "unsupported_grant_type", f"grant_type {values['grant_type']!r} is not supported; use 'password'"
-        )
-    return values
+def token_body(pair: TokenPair) -> dict[str, Any]:
+    access = pair.access
+    body = TokenOut(
+        access_token=access.token,
+        expires_in=access.expires_in,
+        scope=" ".join(access.scopes),
+        refresh_token=pair.refresh_token,
+    )
+    return body.model_dump(exclude_none=True)

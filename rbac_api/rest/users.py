@@ -13,6 +13,7 @@ from rbac_api.rest.responses import ModelResponse
 from rbac_api.rest.schemas import ProfileUpdate, UserCreate, UserOut, UserPage, UserUpdate
 from rbac_api.rest.targets import public_route
 from rbac_api.services import accounts
+from rbac_api.transport.clients import client_of
 
 router = APIRouter(prefix="/users", tags=["users"], responses=AUTH_RESPONSES)
 
@@ -37,12 +38,22 @@ async def read_me(request: Request, principal: ProfileReader) -> ModelResponse:
 
 
 @router.patch(
-    "/me", response_model=UserOut, responses={409: {"description": "The password was changed meanwhile"}}
+    "/me",
+    response_model=UserOut,
+    responses={
+        409: {"description": "The password was changed meanwhile"},
+        429: {"description": "Too many wrong old passwords; Retry-After says when to try again"},
+    },
 )
-async def update_me(rbac: RbacDep, body: ProfileUpdate, principal: ProfileWriter) -> UserOut:
-    """Change your name or email; a password change (with `old_password`) also ends your live tokens."""
+async def update_me(
+    request: Request, rbac: RbacDep, body: ProfileUpdate, principal: ProfileWriter
+) -> UserOut:
+    """Change your name or email; a password change (with `old_password`) also ends your live tokens and
+    sessions."""
     if body.password is not None and body.old_password is not None:
-        await accounts.change_password(rbac, principal, old=body.old_password, new=body.password)
+        await accounts.change_password(
+            rbac, principal, old=body.old_password, new=body.password, client=client_of(request)
+        )
     changes = body.model_dump(include={"email", "full_name"}, exclude_unset=True)
     return UserOut.of(await accounts.update_profile(rbac, principal, changes))
 
@@ -56,11 +67,17 @@ SIGN_UP = public_route("sign-up; the rules are enforced in accounts.create_accou
     "",
     response_model=UserOut,
     status_code=201,
-    responses={409: {"description": "Username taken"}},
+    responses={
+        409: {"description": "Username taken"},
+        429: {"description": "Too many sign-ups from this address; Retry-After says when to try again"},
+    },
     openapi_extra=SIGN_UP,
 )
 async def create_user(
-    rbac: RbacDep, body: UserCreate, principal: Annotated[Principal, Security(optional_principal)]
+    request: Request,
+    rbac: RbacDep,
+    body: UserCreate,
+    principal: Annotated[Principal, Security(optional_principal)],
 ) -> UserOut:
     """Sign up (when `RBAC_ALLOW_SIGNUP` is on) or, with `users:write`, create any user with roles."""
     record = await accounts.create_account(
@@ -71,6 +88,7 @@ async def create_user(
         email=body.email,
         full_name=body.full_name,
         roles=body.roles,
+        client=client_of(request),
     )
     return UserOut.of(record)
 

@@ -13,6 +13,7 @@ from rbac_api.core.passwords import password_problem
 from rbac_api.core.principal import Principal
 from rbac_api.runtime import Rbac
 from rbac_api.services.administration import caller_rules, operator_rules
+from rbac_api.services.sessions import Client
 from rbac_api.store.usernames import RESERVED_USERNAMES, normalize_username
 from rbac_api.store.users import UserRecord
 
@@ -58,13 +59,19 @@ async def create_account(
     email: str | None,
     full_name: str | None,
     roles: list[str] | None,
+    client: Client,
 ) -> UserRecord:
-    """Sign up (when `RBAC_ALLOW_SIGNUP` is on) or, with `users:write`, create any user with roles."""
-    granted_roles = _roles_for_new_user(rbac, principal, roles)
+    """Sign up (when `RBAC_ALLOW_SIGNUP` is on) or, with `users:write`, create any user with roles.
+
+    Sign-ups are throttled per client address before the password is hashed: each costs a bcrypt hash.
+    """
+    granted_roles, signup = _roles_for_new_user(rbac, principal, roles)
     name = normalize_username(username)
     if name in RESERVED_USERNAMES:
         raise InvalidInput(f"username {name!r} is reserved", field="username")
     require_password(password)
+    if signup:
+        await rbac.throttle.check_signup(client.address)
     password_hash = await rbac.hasher.hash(password)
     create = partial(
         rbac.users.create,
@@ -77,7 +84,8 @@ async def create_account(
     return await anyio.to_thread.run_sync(create)
 
 
-def _roles_for_new_user(rbac: Rbac, principal: Principal, asked: list[str] | None) -> list[str]:
+def _roles_for_new_user(rbac: Rbac, principal: Principal, asked: list[str] | None) -> tuple[list[str], bool]:
+    """The new user's roles, and whether this is a sign-up (a caller without `users:write`)."""
     policy = rbac.engine.policy
     administrator = principal.is_authenticated and rbac.engine.check(principal, USERS_WRITE).allowed
     if not administrator:
@@ -87,14 +95,14 @@ def _roles_for_new_user(rbac: Rbac, principal: Principal, asked: list[str] | Non
             rbac.require(principal, USERS_WRITE, target="create user")
         if asked is not None:
             raise InvalidInput("roles can only be set by a caller with users:write", field="roles")
-        return [policy.default_role]
+        return [policy.default_role], True
     roles = [policy.default_role] if asked is None else asked
     for role in roles:
         if role not in policy.roles:
             raise InvalidInput(f"unknown role {role!r}; GET /roles lists them", field="roles")
     # No privilege escalation: a caller cannot hand out scopes it does not hold itself.
     rbac.require(principal, policy.granted(frozenset(roles)), target="create user with roles")
-    return roles
+    return roles, False
 
 
 async def update_account(
@@ -141,18 +149,21 @@ async def revoke_role(rbac: Rbac, principal: Principal, username: str, role: str
     )
 
 
-async def change_password(rbac: Rbac, principal: Principal, *, old: str, new: str) -> None:
-    """Replace the caller's password; bumps token_version, which ends every live token of theirs.
+async def change_password(rbac: Rbac, principal: Principal, *, old: str, new: str, client: Client) -> None:
+    """Replace the caller's password; bumps token_version, which ends every live token and session.
 
-    Compare-and-set: the new hash is written only over the hash `old` was verified against, so a change
-    racing another one (or a login's rehash) answers `Conflict` instead of undoing it.
+    The old-password check is throttled like a login (a stolen access token must not become a password
+    oracle). Compare-and-set: the new hash is written only over the hash `old` was verified against, so a
+    change racing another one (or a login's rehash) answers `Conflict` instead of undoing it.
     """
     require_password(new)
     user_id = own_id(principal)
+    await rbac.throttle.check_login(principal.username, client.address)
     found = await anyio.to_thread.run_sync(rbac.users.credentials_of, user_id)
     if found is None:
         raise NotAuthenticated(token_sent=True)
     if not (await rbac.hasher.verify(old, found.password_hash)).ok:
+        await rbac.throttle.login_failed(principal.username, client.address)
         raise InvalidInput("old_password does not match the current password", field="old_password")
     new_hash = await rbac.hasher.hash(new)
     replace = partial(
@@ -160,6 +171,12 @@ async def change_password(rbac: Rbac, principal: Principal, *, old: str, new: st
     )
     await anyio.to_thread.run_sync(replace)
     rbac.user_changed(user_id)
+
+
+async def end_sessions(rbac: Rbac, principal: Principal, username: str) -> UserRecord:
+    """End every session of an account (its refresh tokens and access tokens): an administrator's
+    "sign out everywhere", under the same rule as any other change to the account."""
+    return await _change_named(rbac, principal, username, "end sessions of", rbac.users.end_sessions)
 
 
 async def _change_named(

@@ -1,7 +1,8 @@
 """From a bearer token to a `Principal`: the one path REST and GraphQL both take.
 
-Hot path: runs on every request. A repeated token costs a few dictionary look-ups; a new one costs one
-signature check; a user's state is read from the database at most once per `user_cache_seconds`.
+Hot path: runs on every request. A repeated token costs a few dictionary and set look-ups; a new one costs
+one signature check; a user's state, and the list of ended sessions, are read from the database at most
+once per `user_cache_seconds`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rbac_api.core.principal import ANONYMOUS, Principal
 from rbac_api.core.tokens import AccessClaims, TokenCodec
 from rbac_api.policy.engine import PolicyEngine
 from rbac_api.policy.model import Policy
+from rbac_api.services.revocations import RevocationList
 from rbac_api.store.users import UserState
 
 
@@ -162,11 +164,18 @@ class Authenticator:
     """
 
     def __init__(
-        self, *, codec: TokenCodec, engine: PolicyEngine, users: UserStateCache, cache_size: int
+        self,
+        *,
+        codec: TokenCodec,
+        engine: PolicyEngine,
+        users: UserStateCache,
+        revocations: RevocationList,
+        cache_size: int,
     ) -> None:
         self._codec = codec
         self._engine = engine
         self._users = users
+        self._revocations = revocations
         self._cache_size = cache_size
         self._leeway = codec.leeway
         self._verified: OrderedDict[str, _Verified] = OrderedDict()  # FIFO, O(1) eviction
@@ -188,6 +197,11 @@ class Authenticator:
         cached = self._users.peek(entry.user_id)
         state = cached[0] if cached is not None else await self._users.load(entry.user_id)
         if state is None or state.disabled or state.token_version != entry.claims.version:
+            raise NotAuthenticated(INVALID_TOKEN_MESSAGE, token_sent=True)
+        revocations = self._revocations
+        if not revocations.fresh():
+            await revocations.sync()
+        if entry.claims.session_id in revocations:
             raise NotAuthenticated(INVALID_TOKEN_MESSAGE, token_sent=True)
         policy = self._engine.policy
         if entry.principal is None or entry.state is not state or entry.policy is not policy:
@@ -220,4 +234,5 @@ def _principal(claims: AccessClaims, state: UserState, policy: Policy) -> Princi
         scopes=claims.scopes & policy.granted(state.roles),
         token_id=claims.token_id,
         expires_at=claims.expires_at,
+        session_id=claims.session_id,
     )

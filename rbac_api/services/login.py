@@ -1,4 +1,4 @@
-"""Password login, shared by `POST /token` and the GraphQL `login` mutation."""
+"""Password login, shared by `POST /token` (the password grant) and the GraphQL `login` mutation."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from functools import partial
 
 import anyio
 
+from rbac_api.core.audit import log_event
 from rbac_api.core.errors import BadCredentials, InvalidInput, InvalidScope
-from rbac_api.core.tokens import IssuedToken
 from rbac_api.policy.model import Policy, is_scope_name
 from rbac_api.runtime import Rbac
+from rbac_api.services.sessions import Client, TokenPair, start_session
 from rbac_api.store.usernames import normalize_username
+from rbac_api.store.users import Credentials
 
 
 def parse_scope_parameter(text: str) -> frozenset[str] | None:
@@ -38,23 +40,57 @@ def check_requested_scopes(requested: Iterable[str], policy: Policy) -> frozense
     return scopes
 
 
-async def login(rbac: Rbac, *, username: str, password: str, scopes: frozenset[str] | None) -> IssuedToken:
-    """Check the password and issue a token with the requested scopes the user's roles grant.
+async def login(
+    rbac: Rbac, *, username: str, password: str, scopes: frozenset[str] | None, client: Client
+) -> TokenPair:
+    """Check the password, start a session and issue its access and refresh tokens.
 
-    No `scopes` means every scope the roles grant. Wrong password, unknown and disabled users all raise
-    the same `BadCredentials` after the same work: one query for the credentials and one bcrypt; the roles
-    are read only once the password has verified.
+    No `scopes` means every scope the roles grant; asked scopes the roles grant none of are `InvalidScope`.
+    Failures are throttled per (name, address) and per address before any bcrypt runs. Wrong password,
+    unknown and disabled users all raise the same `BadCredentials` after the same work: one query for the
+    credentials and one bcrypt; the roles are read only once the password has verified.
     """
     policy = rbac.engine.policy
     requested = None if scopes is None else check_requested_scopes(scopes, policy)
+    name = _throttle_key(username)
+    await rbac.throttle.check_login(name, client.address)
+    found = await _verified_credentials(rbac, username, password)
+    if found is None:
+        await rbac.throttle.login_failed(name, client.address)
+        log_event("login", username=name, address=client.address, outcome="bad_credentials")
+        raise BadCredentials()
+    await rbac.throttle.login_succeeded(name, client.address)
+    state = await anyio.to_thread.run_sync(rbac.users.state, found.id)
+    if state is None:  # deleted since the password check
+        raise BadCredentials()
+    granted = policy.granted(state.roles)
+    chosen = granted if requested is None else requested & granted
+    if not chosen:
+        log_event("login", username=name, address=client.address, outcome="invalid_scope")
+        raise InvalidScope(_nothing_granted(requested))
+    log_event("login", username=name, address=client.address, outcome="success", subject=str(found.id))
+    return await start_session(
+        rbac,
+        user_id=found.id,
+        # The version read with the hash: if the password changed or the account was disabled since, the
+        # tokens are dead on arrival rather than issued for a password that no longer holds.
+        token_version=found.token_version,
+        roles=state.record.roles,
+        scopes=chosen,
+        client=client,
+    )
+
+
+async def _verified_credentials(rbac: Rbac, username: str, password: str) -> Credentials | None:
+    """The account when `password` is its password and it is enabled; None otherwise, after the same work."""
     try:
         name = normalize_username(username)
     except InvalidInput:
-        raise BadCredentials() from None
-    found = await anyio.to_thread.run_sync(rbac.users.credentials, name)
+        name = None
+    found = None if name is None else await anyio.to_thread.run_sync(rbac.users.credentials, name)
     verification = await rbac.hasher.verify(password, None if found is None else found.password_hash)
     if found is None or not verification.ok or found.disabled:
-        raise BadCredentials()
+        return None
     if verification.new_hash is not None:
         # The stored hash used fewer rounds than configured: upgrade it while we hold the password, unless
         # the password changed since we read it (then the newer password stands and the upgrade is moot).
@@ -65,15 +101,22 @@ async def login(rbac: Rbac, *, username: str, password: str, scopes: frozenset[s
             new_hash=verification.new_hash,
         )
         await anyio.to_thread.run_sync(upgrade)
-    state = await anyio.to_thread.run_sync(rbac.users.state, found.id)
-    if state is None:  # deleted since the password check
-        raise BadCredentials()
-    granted = policy.granted(state.roles)
-    return rbac.codec.issue(
-        subject=str(found.id),
-        scopes=granted if requested is None else requested & granted,
-        roles=state.record.roles,
-        # The version read with the hash: if the password changed or the account was disabled since, the
-        # token is dead on arrival rather than issued for a password that no longer holds.
-        version=found.token_version,
+    return found
+
+
+def _throttle_key(username: str) -> str:
+    """The name failures are counted under: its normal form when it has one, so `Alice` and `alice` count
+    together; otherwise as sent (such names never match an account, but still count)."""
+    try:
+        return normalize_username(username)
+    except InvalidInput:
+        return username[:128]
+
+
+def _nothing_granted(requested: frozenset[str] | None) -> str:
+    if requested is None:
+        return "this account's roles grant no scopes; ask an administrator for a role"
+    return (
+        f"this account's roles grant none of the requested scopes ({' '.join(sorted(requested))}); "
+        "ask for scopes your roles grant, or leave scope empty for all of them"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 USERNAME_MAX = 64
@@ -46,3 +47,48 @@ class DocumentRow(SQLModel, table=True):
     body: str = Field(default="", max_length=100_000)
     owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SessionRow(SQLModel, table=True):
+    """One login (a refresh-token family). Times are epoch seconds: compared in SQL the same way on SQLite
+    and PostgreSQL, whatever the server's time zone."""
+
+    __tablename__ = "sessions"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: The `sid` claim of the session's access tokens and the id clients see; random, never reused.
+    public_id: str = Field(max_length=32, unique=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    #: The user's token_version at login: any later bump (password change, disable) ends the session.
+    token_version: int
+    #: What the login granted, space-separated: a refresh may narrow it, never widen it.
+    scopes: str = Field(max_length=10_000)
+    client_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=256)
+    created_at: float
+    last_refreshed_at: float
+    expires_at: float
+    revoked_at: float | None = Field(default=None, index=True)
+
+
+class RefreshTokenRow(SQLModel, table=True):
+    """Every refresh token a session was given, by SHA-256: a used one presented again is a reuse."""
+
+    __tablename__ = "refresh_tokens"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    session_id: int = Field(foreign_key="sessions.id", index=True, ondelete="CASCADE")
+    created_at: float
+    used_at: float | None = None
+
+
+class RateEventRow(SQLModel, table=True):
+    """One counted event (a failed login, a sign-up) in a throttling bucket, such as `login:<address>`."""
+
+    __tablename__ = "rate_events"
+    __table_args__ = (Index("ix_rate_events_bucket_at", "bucket", "at"), {"sqlite_autoincrement": True})
+
+    id: int | None = Field(default=None, primary_key=True)
+    bucket: str = Field(max_length=400)
+    at: float

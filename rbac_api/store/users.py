@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from rbac_api.core.errors import Conflict, InvalidInput, NotFound
 from rbac_api.store.change_rules import ChangeRules, lock_for_change, require_administrator
-from rbac_api.store.tables import UserRoleRow, UserRow, utcnow
+from rbac_api.store.tables import SessionRow, UserRoleRow, UserRow, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,20 @@ class UserStore:
         def apply(session: Session, _row: UserRow, _roles: frozenset[str]) -> None:
             session.exec(delete(UserRoleRow).where(col(UserRoleRow.user_id) == user_id))
             session.add_all(UserRoleRow(user_id=user_id, role=role) for role in wanted)
+
+        return self._change(user_id, rules, apply)
+
+    def end_sessions(self, *, user_id: int, rules: ChangeRules) -> UserRecord:
+        """Bump token_version (every access token and session of the user dies with it) and mark the
+        sessions ended, in one transaction."""
+
+        def apply(session: Session, row: UserRow, _roles: frozenset[str]) -> None:
+            row.token_version += 1
+            session.exec(
+                update(SessionRow)
+                .where(col(SessionRow.user_id) == user_id, col(SessionRow.revoked_at).is_(None))
+                .values(revoked_at=time.time())
+            )
 
         return self._change(user_id, rules, apply)
 

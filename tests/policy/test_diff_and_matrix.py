@@ -56,6 +56,7 @@ def test_a_new_role_shows_only_what_it_allows_including_token_only_fields(tmp_pa
     assert changes == [
         Change("viewer", "scope", "documents:read", "-", "allow"),
         Change("viewer", "route", "GET /documents", "-", "allow"),
+        Change("viewer", "field", "Mutation.logout", "-", "allow"),
         Change("viewer", "field", "Query.documents", "-", "allow"),
         Change("viewer", "field", "Query.myPermissions", "-", "allow"),
     ]

@@ -184,7 +184,8 @@ def test_the_server_log_has_one_bare_json_line_per_denial(server: Server) -> Non
     token = server.add_user("uma", "user")
     assert server.get("/documents", token).status_code == 403
     wait_until(lambda: '"access_denied"' in server.log())
-    (line,) = [json.loads(text) for text in server.log().splitlines() if text.startswith("{")]
+    lines = [json.loads(text) for text in server.log().splitlines() if text.startswith("{")]
+    (line,) = [line for line in lines if line["event"] == "access_denied"]
     assert line["target"] == "GET /documents"
     assert line["missing_scopes"] == ["documents:read"]
     assert line["policy_version"] == server.version()

@@ -76,7 +76,11 @@ def test_patch_me_changes_the_callers_account_even_if_its_name_normalises_to_ano
     make_user("s\u015b", "user")
     caller = make_user("ss\u0301", "user")
     token = rbac.codec.issue(
-        subject=str(caller), scopes=["profile:read", "profile:write"], roles=["user"], version=0
+        subject=str(caller),
+        scopes=["profile:read", "profile:write"],
+        roles=["user"],
+        version=0,
+        session_id="a-session",
     ).token
     response = client.patch("/users/me", json={"email": "mine@example.org"}, headers=bearer(token))
     assert (response.status_code, response.json()["id"]) == (200, caller)
