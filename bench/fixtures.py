@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,9 +47,27 @@ class Installation:
     def mint(self, count: int) -> list[str]:
         """`count` distinct tokens (distinct `jti`) for the benchmark user, every scope its roles grant."""
         granted = self.rbac.engine.policy.granted(SMALL_ROLES)
+        now = time.time()
+        session = self.rbac.sessions.start(
+            public_id=secrets.token_urlsafe(12),
+            user_id=self.user_id,
+            token_version=0,
+            scopes=granted,
+            client_address=None,
+            user_agent="bench",
+            now=now,
+            expires_at=now + 86_400,
+            refresh_hash=None,
+        )
         issue = self.rbac.codec.issue
         return [
-            issue(subject=str(self.user_id), scopes=granted, roles=SMALL_ROLES, version=0).token
+            issue(
+                subject=str(self.user_id),
+                scopes=granted,
+                roles=SMALL_ROLES,
+                version=0,
+                session_id=session.public_id,
+            ).token
             for _ in range(count)
         ]
 

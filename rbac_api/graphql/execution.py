@@ -34,7 +34,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from rbac_api.core.errors import PermissionDenied, RbacError
+from rbac_api.core.errors import PermissionDenied, RateLimited, RbacError
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.graphql.document_cache import DocumentCache, footprint
 from rbac_api.graphql.limits import Limits, cost_refusals, length_refusal
@@ -175,6 +175,8 @@ def present(error: GraphQLError) -> GraphQLError:
         extensions: dict[str, Any] = {"code": original.code}
         if isinstance(original, PermissionDenied) and original.missing:
             extensions["missingScopes"] = sorted(original.missing)
+        if isinstance(original, RateLimited):
+            extensions["retryAfter"] = original.retry_after
         field = getattr(original, "field", None)
         if field:
             extensions["field"] = field

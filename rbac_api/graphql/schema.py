@@ -158,6 +158,14 @@ class Mutation:
         await accounts.delete_account(info.context.rbac, info.context.principal, username)
         return True
 
+    @strawberry.mutation(
+        permission_classes=[HasScopes("users:write")],
+        description="Sign a user out everywhere: every session and access token of theirs ends",
+    )
+    async def end_user_sessions(self, info: Ctx, username: str) -> bool:
+        await accounts.end_sessions(info.context.rbac, info.context.principal, username)
+        return True
+
     @strawberry.mutation(permission_classes=[HasScopes("roles:assign")])
     async def assign_role(self, info: Ctx, username: str, role: str) -> User:
         return User.of(await accounts.assign_role(info.context.rbac, info.context.principal, username, role))

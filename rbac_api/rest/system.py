@@ -6,6 +6,7 @@ import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Security
+from fastapi.responses import JSONResponse
 
 from rbac_api.core.principal import Principal
 from rbac_api.reload import PolicyReloader
@@ -44,6 +45,17 @@ async def read_policy(rbac: RbacDep, _principal: PolicyReader) -> PolicyOut:
         scopes={name: scope.description for name, scope in policy.scopes.items()},
         default_role=policy.default_role,
     )
+
+
+@router.get(
+    "/.well-known/jwks.json",
+    openapi_extra=public_route("public keys for resource servers that verify our tokens (RFC 7517)"),
+    summary="The public keys that verify access tokens (JWKS)",
+)
+async def jwks(rbac: RbacDep) -> JSONResponse:
+    """Every key that verifies tokens now, the signing key first; empty with a shared HMAC secret, which
+    is never published (resource servers then need the secret, or this service's own API)."""
+    return JSONResponse(rbac.codec.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
 def get_reloader(request: Request) -> PolicyReloader:

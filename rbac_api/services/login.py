@@ -8,7 +8,7 @@ from functools import partial
 import anyio
 
 from rbac_api.core.audit import log_event
-from rbac_api.core.errors import BadCredentials, InvalidInput, InvalidScope
+from rbac_api.core.errors import BadCredentials, InvalidInput, InvalidScope, RateLimited
 from rbac_api.policy.model import Policy, is_scope_name
 from rbac_api.runtime import Rbac
 from rbac_api.services.sessions import Client, TokenPair, start_session
@@ -53,7 +53,11 @@ async def login(
     policy = rbac.engine.policy
     requested = None if scopes is None else check_requested_scopes(scopes, policy)
     name = _throttle_key(username)
-    await rbac.throttle.check_login(name, client.address)
+    try:
+        await rbac.throttle.check_login(name, client.address)
+    except RateLimited:
+        log_event("login", username=name, address=client.address, outcome="throttled")
+        raise
     found = await _verified_credentials(rbac, username, password)
     if found is None:
         await rbac.throttle.login_failed(name, client.address)

@@ -152,3 +152,59 @@ def test_scope_separators_and_look_alikes_are_invalid_scope(
 ) -> None:
     status, body, _ = post(client, scope=scope)
     assert (status, body["error"]) == (400, "invalid_scope")
+
+
+@pytest.mark.parametrize("grant_type", ["client_credentials", "device_code", "refresh"])
+def test_the_grant_type_decides_first_whatever_else_is_missing(client: TestClient, grant_type: str) -> None:
+    response = client.post("/token", data={"grant_type": grant_type})
+    assert (response.status_code, response.json()["error"]) == (400, "unsupported_grant_type")
+
+
+def test_a_login_asking_only_for_scopes_the_roles_do_not_grant_is_invalid_scope(
+    client: TestClient, alice: int
+) -> None:
+    status, body, _ = post(client, scope="users:write")
+    assert (status, body["error"]) == (400, "invalid_scope")
+    assert "users:write" in body["error_description"]
+
+
+def test_invented_http_basic_client_credentials_are_invalid_client(client: TestClient, alice: int) -> None:
+    response = client.post("/token", data=FORM, auth=("invented-client", "invented-secret"))
+    assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
+    assert response.headers["www-authenticate"].startswith("Basic ")
+
+
+def test_invented_client_credentials_in_the_form_are_invalid_client(client: TestClient, alice: int) -> None:
+    status, body, headers = post(client, client_id="invented-client", client_secret="invented-secret")
+    assert (status, body["error"]) == (401, "invalid_client")
+    assert "www-authenticate" not in headers
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Basic not-base64!", "Basic " + "bm9jb2xvbg==", "Bearer abc"],
+    ids=["garbage", "no-colon", "bearer"],
+)
+def test_malformed_client_authentication_is_invalid_client(
+    client: TestClient, alice: int, authorization: str
+) -> None:
+    response = client.post("/token", data=FORM, headers={"Authorization": authorization})
+    assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
+
+
+def test_a_public_client_may_name_itself_without_a_secret(client: TestClient, alice: int) -> None:
+    status, body, _ = post(client, client_id="first-party-app")
+    assert status == 200
+    assert body["refresh_token"].startswith("rbac_rt_")
+
+
+def test_client_credentials_sent_two_ways_at_once_are_invalid_request(client: TestClient, alice: int) -> None:
+    response = client.post("/token", data={**FORM, "client_id": "x"}, auth=("x", "y"))
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
+
+
+def test_a_successful_token_response_has_exactly_the_documented_fields(
+    client: TestClient, alice: int
+) -> None:
+    _, body, _ = post(client)
+    assert set(body) == {"access_token", "token_type", "expires_in", "scope", "refresh_token"}

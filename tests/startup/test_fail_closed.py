@@ -152,7 +152,14 @@ def test_the_service_itself_has_nothing_unguarded() -> None:
 
 def test_the_services_public_routes_say_why() -> None:
     public = {t.name: t.public for t in app_targets(assemble_app()) if t.public and "docs" not in t.name}
-    assert set(public) == {"POST /token", "POST /revoke", "GET /health", "POST /users", "GET /openapi.json"}
+    assert set(public) == {
+        "POST /token",
+        "POST /revoke",
+        "GET /.well-known/jwks.json",
+        "GET /health",
+        "POST /users",
+        "GET /openapi.json",
+    }
     assert "accounts.create_account" in str(public["POST /users"])
 
 

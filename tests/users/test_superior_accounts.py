@@ -52,6 +52,12 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any] | None, str]] = {
         None,
         'mutation { revokeRole(username: "NAME", role: "user") { id } }',
     ),
+    "sign-out": (
+        "POST",
+        "/users/NAME/sessions/revoke",
+        None,
+        'mutation { endUserSessions(username: "NAME") }',
+    ),
 }
 
 
