@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from typing import Any
 
+import anyio
 import strawberry
 from fastapi import APIRouter, FastAPI
 
@@ -26,6 +27,7 @@ from rbac_api.rest.errors import install_error_handlers
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import Authenticator, UserStateCache
 from rbac_api.services.bootstrap import ensure_first_admin
+from rbac_api.services.housekeeping import keep_tidy
 from rbac_api.services.revocations import RevocationList
 from rbac_api.services.throttle import Throttle
 from rbac_api.settings import DEFAULT_MAX_BODY_BYTES, Settings
@@ -150,11 +152,16 @@ def _lifespan(settings: Settings) -> Lifespan:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         reloader: PolicyReloader = app.state.reloader
         # The SIGHUP handler is in place before the pid is registered: SIGHUP's default action is to exit.
-        async with reloading(reloader, watch=settings.policy_watch):
-            with ExitStack() as stack:
-                if settings.pid_dir is not None:
-                    stack.enter_context(registered(settings.pid_dir, settings.policy_dir))
-                yield
+        async with reloading(reloader, watch=settings.policy_watch), anyio.create_task_group() as tasks:
+            stop = anyio.Event()
+            tasks.start_soon(keep_tidy, app.state.rbac, stop)
+            try:
+                with ExitStack() as stack:
+                    if settings.pid_dir is not None:
+                        stack.enter_context(registered(settings.pid_dir, settings.policy_dir))
+                    yield
+            finally:
+                stop.set()
 
     return lifespan
 

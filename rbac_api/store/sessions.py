@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, func, update
+from sqlalchemy import Engine, delete, update
 from sqlmodel import Session, col, select
 
 from rbac_api.store.tables import RefreshTokenRow, SessionRow, UserRow
@@ -182,15 +182,6 @@ class SessionStore:
                 session.exec(delete(SessionRow).where(col(SessionRow.id).in_(ids)))
             session.commit()
             return len(ids)
-
-    def count_live(self, user_id: int, *, now: float) -> int:
-        query = select(func.count()).where(
-            col(SessionRow.user_id) == user_id,
-            col(SessionRow.revoked_at).is_(None),
-            col(SessionRow.expires_at) > now,
-        )
-        with Session(self._engine) as session:
-            return int(session.exec(query).one())
 
 
 def _record(row: SessionRow) -> SessionRecord:
