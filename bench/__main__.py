@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import gql, micro, policy_size, report, rest, storm
+from bench import gql, lifecycle, micro, policy_size, report, rest, storm
 from bench.findings import FINDINGS
 from bench.load import REPO, SERVICE
 from bench.report import Section
@@ -50,6 +50,7 @@ def _rows(args: argparse.Namespace, workdir: Path) -> dict[str, Callable[[], Sec
         "5": lambda: gql.field_guards(workdir / "5", r, s),
         "6": lambda: storm.login_storm(workdir / "6", r, s + 1),
         "7": lambda: policy_size.section(workdir / "7", r, s),
+        "9": lambda: lifecycle.lifecycle_overhead(workdir / "9", r, s),
     }
 
 
@@ -148,7 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per pair (default 5)")
     parser.add_argument("--seconds", type=float, default=5, help="seconds per HTTP run (default 5)")
-    parser.add_argument("--rows", default="1,2,3,4,5,6,7", help="comma-separated rows (default: all)")
+    parser.add_argument("--rows", default="1,2,3,4,5,6,7,9", help="comma-separated rows (default: all)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = parser.parse_args()
     _preflight()

@@ -33,7 +33,9 @@ class Server:
     access log off, log level warning.
     """
 
-    def __init__(self, factory: str, env: dict[str, str], *, cpus: str | None, log: Path) -> None:
+    def __init__(
+        self, factory: str, env: dict[str, str], *, cpus: str | None, log: Path, cwd: Path = REPO
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         argv = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1"]
@@ -42,7 +44,7 @@ class Server:
             argv = ["taskset", "-c", cpus, *argv]
         self._log = log.open("ab")
         self._process = subprocess.Popen(
-            argv, cwd=REPO, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT
+            argv, cwd=cwd, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT
         )
         self.pid = self._process.pid
         self._wait_ready()
