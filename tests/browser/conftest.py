@@ -50,7 +50,8 @@ def chromium() -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def live_server(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A development server (so `/docs` and GraphiQL are on) with a temporary SQLite database."""
+    """A development server (so `/docs` and GraphiQL are on) with a temporary SQLite database; started
+    after Chromium, so a machine without Chromium skips before starting anything."""
     server = start_server(tmp_path_factory.mktemp("browser"))
     yield server
     stop_server(server)

@@ -11,15 +11,19 @@ URL_ATTRIBUTES = frozenset(
     {"src", "href", "action", "formaction", "poster", "data", "background", "manifest"}
 )
 _CSS_URL = re.compile(r"""url\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^)'"\s]*))\s*\)""", re.I)
-_CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
+_CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?(?:"([^"]*)"|'([^']*)'|([^)'"\s;]+))""", re.I)
 #: An absolute or protocol-relative URL in a script's string literal (what `fetch(...)` would be given).
 _SCRIPT_URL = re.compile(r"""["'`]((?:[a-z][a-z0-9+.-]*:)?//[^"'`\s]+)""", re.I)
 
 
+def css_imports(css: str) -> list[str]:
+    """The style sheets a style sheet imports: `@import "x"`, `@import 'x'` or `@import url(x)`."""
+    return ["".join(groups) for groups in _CSS_IMPORT.findall(css)]
+
+
 def css_references(css: str) -> list[str]:
-    """Targets of `url(...)` and `@import "..."` in a style sheet."""
-    found = ["".join(groups) for groups in _CSS_URL.findall(css)]
-    return found + ["".join(groups) for groups in _CSS_IMPORT.findall(css)]
+    """Targets of every `url(...)` and `@import` in a style sheet."""
+    return sorted({*("".join(groups) for groups in _CSS_URL.findall(css)), *css_imports(css)})
 
 
 class PageReferences(HTMLParser):

@@ -15,7 +15,7 @@ from rbac_api import Settings, create_app
 from rbac_api.guarded import app_targets
 from rbac_api.pages.vendor import ASSETS_PATH, served
 from tests.conftest import make_settings
-from tests.pages.references import css_references, is_outside, page_references
+from tests.pages.references import css_imports, css_references, is_outside, page_references
 
 #: The pages a development service must serve; the tests below check these and any other HTML they find.
 EXPECTED_PAGES = {"/docs", "/docs/oauth2-redirect", "/graphql"}
@@ -35,12 +35,12 @@ def html_pages(client: TestClient) -> dict[str, str]:
 
 
 def references(client: TestClient, pages: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """(where, reference) for every URL in the pages and in the style sheets they load, followed through
-    `@import`s, as long as they are on the service."""
+    """(URL of the page or style sheet, reference in it) for every URL in the pages and in the style sheets
+    they load, followed through `@import`s, as long as these are on the service."""
     sheets: list[str] = []
     for path, html in pages.items():
         found = page_references(html)
-        yield from ((path, url) for url in found.urls)
+        yield from ((BASE + path, url) for url in found.urls)
         sheets += [urljoin(BASE + path, href) for href in found.stylesheets]
     seen: set[str] = set()
     while sheets:
@@ -48,9 +48,9 @@ def references(client: TestClient, pages: dict[str, str]) -> Iterator[tuple[str,
         if sheet in seen or is_outside(sheet, BASE):
             continue
         seen.add(sheet)
-        for url in css_references(client.get(sheet).text):
-            yield sheet, url
-            sheets.append(urljoin(sheet, url))
+        css = client.get(sheet).text
+        yield from ((sheet, url) for url in css_references(css))
+        sheets += [urljoin(sheet, url) for url in css_imports(css)]
 
 
 @pytest.fixture
@@ -63,12 +63,12 @@ def test_the_service_serves_the_documentation_page_its_redirect_and_graphiql(pag
 
 
 def test_no_page_or_style_sheet_references_an_outside_host(client: TestClient, pages: dict[str, str]) -> None:
-    outside = [(where, url) for where, url in references(client, pages) if is_outside(url, BASE + where)]
+    outside = [(where, url) for where, url in references(client, pages) if is_outside(url, where)]
     assert outside == []
 
 
 def loaded_files(client: TestClient, pages: dict[str, str]) -> set[str]:
-    files = {urljoin(BASE + where, url) for where, url in references(client, pages)}
+    files = {urljoin(where, url) for where, url in references(client, pages)}
     return {url for url in files if urlsplit(url).scheme != "data"}
 
 
@@ -94,6 +94,11 @@ def test_the_check_finds_the_cdn_references_of_the_stock_pages(stock_page: str) 
     assert [url for url in urls if is_outside(url, BASE + "/docs")] != []
 
 
+def test_docs_names_its_oauth2_redirect_page_which_is_served(pages: dict[str, str]) -> None:
+    assert "oauth2RedirectUrl: window.location.origin + '/docs/oauth2-redirect'" in pages["/docs"]
+    assert "window.opener.swaggerUIRedirectOauth2" in pages["/docs/oauth2-redirect"]
+
+
 def test_redoc_is_not_served(client: TestClient, pages: dict[str, str]) -> None:
     assert client.get("/redoc").status_code == 404
     assert not any("redoc" in url.lower() for _, url in references(client, pages))
@@ -117,7 +122,7 @@ def test_production_with_the_ide_turned_on_serves_graphiql_with_its_files_but_no
     with TestClient(create_app(settings)) as client:
         pages = html_pages(client)
         assert set(pages) == {"/graphql"}
-        assert [url for _, url in references(client, pages) if is_outside(url, BASE + "/graphql")] == []
+        assert [url for where, url in references(client, pages) if is_outside(url, where)] == []
         assert client.get("/static/vendor/react-18.2.0/umd/react.production.min.js").status_code == 200
 
 
