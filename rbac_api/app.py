@@ -19,6 +19,7 @@ from rbac_api.graphql.limits import Limits
 from rbac_api.graphql.router import RbacGraphQLRouter
 from rbac_api.graphql.schema import build_schema
 from rbac_api.guarded import app_targets, verify_app
+from rbac_api.pages.routes import page_routers
 from rbac_api.pidfiles import registered
 from rbac_api.policy import PolicyEngine, load_policy
 from rbac_api.reload import PolicyReloader, reloading
@@ -100,6 +101,7 @@ def create_app(
         production=settings.env == "production",
         lifespan=_lifespan(settings),
         max_body_bytes=settings.max_body_bytes,
+        graphql_ide=settings.dev_default(settings.graphql_ide),
     )
     schema = graphql_schema if graphql_schema is not None else build_schema()
     app.state.graphql_schema = schema
@@ -129,20 +131,31 @@ def assemble_app(
     production: bool = False,
     lifespan: Lifespan | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    graphql_ide: bool = False,
 ) -> FastAPI:
     """The service's routes, error handling and body limit, without the runtime: what the start-up checks
-    walk. The limit is middleware, so it covers every route, an application's own included."""
+    walk. The limit is middleware, so it covers every route, an application's own included. `/docs` (in
+    development) and the files of GraphiQL come from `rbac_api.pages`, not from FastAPI's CDN pages."""
     app = FastAPI(
         title="rbac-api",
         version="0.1.0",
         description="Role- and scope-based authorization service",
-        docs_url=None if production else "/docs",
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    for router in (token.router, sessions.router, users.router, system.router, documents.router, *routers):
+    pages = page_routers(docs_page=not production, graphql_ide=graphql_ide)
+    for router in (
+        token.router,
+        sessions.router,
+        users.router,
+        system.router,
+        documents.router,
+        *pages,
+        *routers,
+    ):
         app.include_router(router)
     return app
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
@@ -19,6 +19,7 @@ from strawberry.types.unset import UNSET
 
 from rbac_api.graphql.context import GraphQLContext, graphql_context
 from rbac_api.graphql.execution import Executor
+from rbac_api.pages.graphiql import graphiql_html
 from rbac_api.transport.refusals import TOO_DEEP_MESSAGE, graphql_error_body
 
 log = logging.getLogger("rbac_api.graphql")
@@ -43,6 +44,10 @@ class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
             include_in_schema=False,
         )
         self.executor = executor
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL loading its libraries from this service, with the Authorization header to fill in."""
+        return HTMLResponse(graphiql_html(request.scope.get("root_path", "").rstrip("/")))
 
     async def run(  # type: ignore[override]
         self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET

@@ -21,7 +21,8 @@ class ClientCredentials:
 
     @property
     def presents_secret(self) -> bool:
-        return self.basic or self.secret is not None
+        # Swagger UI sends `Basic Og==` (an empty id and secret) when no client is configured: no secret.
+        return bool(self.secret)
 
 
 async def authenticate_client(credentials: ClientCredentials | None) -> None:

@@ -208,3 +208,12 @@ def test_a_successful_token_response_has_exactly_the_documented_fields(
 ) -> None:
     _, body, _ = post(client)
     assert set(body) == {"access_token", "token_type", "expires_in", "scope", "refresh_token"}
+
+
+@pytest.mark.parametrize(
+    "basic", ["Og==", "Zmlyc3QtcGFydHk6"], ids=["swagger-ui-empty-id-and-secret", "id-without-secret"]
+)
+def test_http_basic_without_a_secret_is_a_public_client(client: TestClient, alice: int, basic: str) -> None:
+    # Swagger UI sends `Basic Og==` (":"), and "first-party:" names a public client: neither is a secret.
+    response = client.post("/token", data=FORM, headers={"Authorization": f"Basic {basic}"})
+    assert response.status_code == 200

@@ -130,10 +130,15 @@ def test_scopes_of_nested_security_dependencies_add_up() -> None:
     assert target(router, "POST /draft").scopes == {"documents:read", "documents:write"}
 
 
-def test_fastapi_documentation_routes_are_public_by_name() -> None:
+def test_fastapi_openapi_document_is_public_by_name() -> None:
     targets = {t.name: t for t in app_targets(assemble_app())}
-    for name in ("GET /docs", "GET /docs/oauth2-redirect", "GET /openapi.json"):
-        assert targets[name].public == "FastAPI's API documentation"
+    assert targets["GET /openapi.json"].public == "FastAPI's API documentation"
+
+
+def test_the_documentation_pages_and_their_files_are_public_with_a_reason() -> None:
+    targets = {t.name: t for t in app_targets(assemble_app())}
+    for name in ("GET /docs", "GET /docs/oauth2-redirect", "GET /static/vendor/{url_path:path}"):
+        assert "no data" in str(targets[name].public)
 
 
 def test_a_plain_starlette_route_is_unguarded() -> None:
@@ -151,7 +156,9 @@ def test_the_service_itself_has_nothing_unguarded() -> None:
 
 
 def test_the_services_public_routes_say_why() -> None:
-    public = {t.name: t.public for t in app_targets(assemble_app()) if t.public and "docs" not in t.name}
+    pages = ("/docs", "/static/vendor/")
+    targets = app_targets(assemble_app())
+    public = {t.name: t.public for t in targets if t.public and not t.name.split()[1].startswith(pages)}
     assert set(public) == {
         "POST /token",
         "POST /revoke",
