@@ -173,3 +173,30 @@ def test_a_logout_on_one_instance_is_enforced_on_another_within_the_bound(
     while me(two, session["access_token"]) == 200:
         assert time.monotonic() < deadline, "the other instance never saw the logout"
         time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "then"),
+    [
+        ("patch", "/users/alice", {"disabled": True}, 401),
+        ("post", "/users/alice/sessions/revoke", None, 401),
+        ("delete", "/users/alice/roles/editor", None, 403),
+    ],
+    ids=["disable", "admin-sign-out", "role-removed"],
+)
+def test_an_account_change_on_one_instance_is_enforced_on_another_within_the_bound(
+    two_instances: tuple[TestClient, TestClient], method: str, path: str, body: Any, then: int
+) -> None:
+    one, two = two_instances
+    admin = log_in(one, "admin", ADMIN_PASSWORD)["access_token"]
+    created = {"username": "alice", "password": PASSWORD, "roles": ["editor"]}
+    assert one.post("/users", json=created, headers=bearer(admin)).status_code == 201
+    token = log_in(two)["access_token"]
+    assert two.post("/documents", json={"title": "t"}, headers=bearer(token)).status_code == 201
+    kwargs = {"json": body} if body is not None else {}
+    assert one.request(method, path, headers=bearer(admin), **kwargs).status_code < 300
+    deadline = time.monotonic() + 5
+    while (status := two.post("/documents", json={"title": "t"}, headers=bearer(token)).status_code) == 201:
+        assert time.monotonic() < deadline, "the other instance never saw the change"
+        time.sleep(0.05)
+    assert status == then
