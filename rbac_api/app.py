@@ -31,9 +31,10 @@ from rbac_api.services.bootstrap import ensure_first_admin
 from rbac_api.services.housekeeping import keep_tidy
 from rbac_api.services.revocations import RevocationList
 from rbac_api.services.throttle import Throttle
-from rbac_api.settings import DEFAULT_MAX_BODY_BYTES, Settings
-from rbac_api.store.database import create_tables, make_engine
+from rbac_api.settings import DEFAULT_MAX_BODY_BYTES, ConfigError, Settings
+from rbac_api.store.database import make_engine
 from rbac_api.store.documents import DocumentStore
+from rbac_api.store.schema import SchemaOutOfDate, ensure_schema
 from rbac_api.store.sessions import SessionStore
 from rbac_api.store.throttle import RateEventStore
 from rbac_api.store.users import UserStore
@@ -49,8 +50,11 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def build_runtime(settings: Settings) -> Rbac:
     """The security core without any web framework: also used by the CLI."""
     engine = PolicyEngine(load_policy(settings.policy_dir))
-    db = make_engine(settings.database_url)
-    create_tables(db)
+    db = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    try:
+        ensure_schema(db)
+    except SchemaOutOfDate as exc:
+        raise ConfigError(str(exc)) from None
     user_store, sessions = UserStore(db), SessionStore(db)
     codec = TokenCodec(
         keys=settings.key_set(),

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     database_url: str = "sqlite:///./var/rbac.db"
+    #: Connections kept open to a PostgreSQL server per process (as many again under bursts).
+    db_pool_size: int = Field(default=5, ge=1, le=200)
     secret_key: SecretStr | None = None
     #: Where a development secret is generated once (mode 0600) when `secret_key` is not set.
     secret_file: Path = Path("var/dev-secret")

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from rbac_api import Settings, create_app
 from rbac_api.runtime import Rbac
 from rbac_api.store.change_rules import ChangeRules
+from tests.databases import fresh_database_url
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY_DIR = REPO / "policies"
@@ -25,7 +26,7 @@ PASSWORD = "correct horse battery"
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "database_url": f"sqlite:///{tmp_path / 'rbac.db'}",
+        "database_url": fresh_database_url(tmp_path) if "database_url" not in overrides else None,
         "secret_key": SECRET,
         "bcrypt_rounds": 4,
         "policy_dir": POLICY_DIR,

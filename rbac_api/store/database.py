@@ -1,22 +1,31 @@
-"""Database engine set-up."""
+"""Database engine set-up: SQLite by default, PostgreSQL (psycopg 3) when it outgrows one machine."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel, create_engine
 
 from rbac_api.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite, creates the file's directory and turns on foreign keys and WAL."""
+def metadata() -> MetaData:
+    """Every table of the service, as the migrations must produce them."""
+    return SQLModel.metadata
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    """An engine for `url`; for SQLite, creates the file's directory and turns on foreign keys and WAL.
+
+    `pool_size` connections are kept open to a server database (plus as many again under bursts);
+    `pool_pre_ping` replaces a connection the server closed (a restart) instead of failing a request.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -29,7 +38,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
-
-
-def create_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)

@@ -1,0 +1,82 @@
+"""The database schema is owned by Alembic migrations (`rbac_api/migrations/`), on every backend.
+
+A new, empty database is brought to the current schema on start (the zero-set-up default); a database
+that holds an older schema is refused with the command that upgrades it, since an upgrade of a shared
+database is an operator's decision, not something one starting instance should do behind the others' backs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class SchemaOutOfDate(Exception):
+    """The database's schema is not the one this version of the service needs; the message says how to fix."""
+
+
+def _config(engine: Engine | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head() -> str:
+    """The revision this code needs."""
+    revision = ScriptDirectory.from_config(_config()).get_current_head()
+    assert revision is not None, "the migrations directory has no revision"
+    return revision
+
+
+def current(engine: Engine) -> str | None:
+    """The revision the database is at; None for a database no migration has touched."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    _run(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _run(engine, command.downgrade, revision)
+
+
+def _run(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
+    with engine.begin() as connection:
+        config = _config(engine)
+        config.attributes["connection"] = connection
+        step(config, revision)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the schema in an empty database; refuse one at another revision, naming the command."""
+    found = current(engine)
+    wanted = head()
+    if found == wanted:
+        return
+    if found is None:
+        if not _has_tables(engine):
+            upgrade(engine)
+            return
+        raise SchemaOutOfDate(
+            "the database has tables but no migration history (made by a development version before "
+            "migrations); move it aside and start again, e.g. mv var/rbac.db var/rbac.db.old"
+        )
+    raise SchemaOutOfDate(
+        f"the database schema is at revision {found}, "
+        f"this version needs {wanted}; back up the database, then run: rbac-api db upgrade"
+    )
+
+
+def _has_tables(engine: Engine) -> bool:
+    return bool(inspect(engine).get_table_names())
