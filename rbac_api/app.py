@@ -179,6 +179,7 @@ def _lifespan(settings: Settings) -> Lifespan:
                     yield
             finally:
                 stop.set()
+                app.state.rbac.db.dispose()
 
     return lifespan
 

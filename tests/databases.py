@@ -1,34 +1,104 @@
 """A fresh database at the current schema for every test, without running the migrations every time.
 
-The migrations run once per test session into a template; each test gets a copy of it.
+SQLite by default: the migrations run once into a template file that each test copies. With
+`RBAC_TEST_POSTGRES_URL` set (the URL of a PostgreSQL server whose databases the tests may create and drop,
+such as the throwaway cluster of `tests.pg_cluster`), every test gets its own PostgreSQL database instead,
+cloned from a migrated template database, and all of them are dropped when the test process ends.
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
 from rbac_api.store.database import make_engine
 from rbac_api.store.schema import upgrade
 
-_template: Path | None = None
+#: The server the suite runs against besides SQLite; unset means SQLite only.
+POSTGRES_URL = os.environ.get("RBAC_TEST_POSTGRES_URL")
+
+_sqlite_template: Path | None = None
+_postgres_template: str | None = None
+_created: list[str] = []
 
 
-def _sqlite_template() -> Path:
-    global _template
-    if _template is None:
+def backend() -> str:
+    return "postgresql" if POSTGRES_URL else "sqlite"
+
+
+def fresh_database_url(directory: Path) -> str:
+    """The URL of a database at the current schema belonging to `directory` (created on first use)."""
+    if POSTGRES_URL:
+        return _postgres_database(directory)
+    path = directory / "rbac.db"
+    if not path.exists():
+        shutil.copyfile(_sqlite_template_file(), path)
+    return f"sqlite:///{path}"
+
+
+def _sqlite_template_file() -> Path:
+    global _sqlite_template
+    if _sqlite_template is None:
         path = Path(tempfile.mkdtemp(prefix="rbac-template-")) / "template.db"
         engine = make_engine(f"sqlite:///{path}")
         upgrade(engine)
         engine.dispose()  # the last connection closing checkpoints the WAL into the file
-        _template = path
-    return _template
+        _sqlite_template = path
+    return _sqlite_template
 
 
-def fresh_database_url(directory: Path) -> str:
-    """The URL of a database at the current schema in `directory` (created on first use)."""
-    path = directory / "rbac.db"
-    if not path.exists():
-        shutil.copyfile(_sqlite_template(), path)
-    return f"sqlite:///{path}"
+def _admin() -> Engine:
+    assert POSTGRES_URL is not None
+    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+
+def _database_url(name: str) -> str:
+    assert POSTGRES_URL is not None
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _postgres_database(directory: Path) -> str:
+    name = "rbac_t_" + hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:20]
+    if name not in _created:
+        template = _postgres_template_name()
+        admin = _admin()
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        admin.dispose()
+        _created.append(name)
+    return _database_url(name)
+
+
+def _postgres_template_name() -> str:
+    global _postgres_template
+    if _postgres_template is None:
+        name = f"rbac_template_{os.getpid()}"
+        admin = _admin()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        engine = make_engine(_database_url(name))
+        upgrade(engine)
+        engine.dispose()
+        _created.append(name)
+        _postgres_template = name
+    return _postgres_template
+
+
+@atexit.register
+def _drop_created() -> None:
+    if not POSTGRES_URL or not _created:
+        return
+    admin = _admin()
+    with admin.connect() as connection:
+        for name in reversed(_created):
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -35,9 +35,10 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from rbac_api.core.errors import PermissionDenied, RateLimited, RbacError
+from rbac_api.core.text import NUL_MESSAGE, nul_path
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.graphql.document_cache import DocumentCache, footprint
-from rbac_api.graphql.limits import Limits, cost_refusals, length_refusal
+from rbac_api.graphql.limits import Limits, cost_refusals, length_refusal, nul_literals
 from rbac_api.graphql.source import IndexedSource
 
 log = logging.getLogger("rbac_api.graphql")
@@ -107,6 +108,8 @@ class Executor:
         except GraphQLSyntaxError as error:
             return Prepared(None, (error,), {})
         errors = cost_refusals(document, self._graphql_schema, self._limits)
+        if not errors and "\\u" in query:  # the only way a NUL gets into a GraphQL string literal
+            errors = nul_literals(document)
         if not errors:
             hide = not self._limits.suggestions
             errors = validate(self._graphql_schema, document, self._rules, hide_suggestions=hide)
@@ -136,6 +139,9 @@ class Executor:
         prepared = self.prepare(query)
         if prepared.document is None:
             return ExecutionResult(None, [present(error) for error in prepared.errors])
+        if variables and (where := nul_path(variables)) is not None:
+            name = ".".join(str(part) for part in where)
+            return ExecutionResult(None, [present(GraphQLError(f"Variable {name} {NUL_MESSAGE}"))])
         operation_type = _operation_type(prepared, operation_name)
         if operation_type is not None and operation_type not in allowed:
             raise InvalidOperationTypeError(operation_type)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, StringValueNode, Visitor, visit
 
+from rbac_api.core.text import NUL, NUL_MESSAGE
 from rbac_api.graphql.cost import Caps, Figures, measure
 
 #: The largest page a list field's `first` may ask for (the service's schema refuses more).
@@ -96,3 +97,16 @@ def _exceeded(figures: Figures, limits: Limits) -> Iterator[str]:
             "page size (`first`) of the lists above it, fragments included; ask for fewer fields or smaller "
             "pages, or split the query"
         )
+
+
+def nul_literals(document: DocumentNode) -> list[GraphQLError]:
+    """String literals holding a NUL character (written `\\u0000`): refused like any other bad input."""
+    found: list[GraphQLError] = []
+
+    class Strings(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_args: object) -> None:
+            if NUL in node.value and not found:
+                found.append(GraphQLError(f"A string argument {NUL_MESSAGE}", node))
+
+    visit(document, Strings())
+    return found

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rbac_api.core.passwords import password_problem
+from rbac_api.core.text import NUL_MESSAGE, nul_path
 from rbac_api.store.users import UserRecord
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -33,9 +34,17 @@ FullName = Annotated[str | None, Field(max_length=200)]
 
 
 class Strict(BaseModel):
-    """Unknown fields are refused: sign-up cannot smuggle `disabled` or `roles` in (mass assignment)."""
+    """Unknown fields are refused: sign-up cannot smuggle `disabled` or `roles` in (mass assignment).
+    No field may hold a NUL character (`rbac_api.core.text`), whatever its type says."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if nul_path(value) is not None:
+            raise ValueError(NUL_MESSAGE)
+        return value
 
 
 class UserCreate(Strict):

@@ -58,8 +58,9 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-#: The largest integer key SQLite (and PostgreSQL's bigint) can hold: a larger id cannot be a user.
-MAX_USER_ID = 2**63 - 1
+#: The largest user id: `users.id` is an INTEGER, 32 bits on PostgreSQL (64 on SQLite); a larger id cannot
+#: be a user, and must not reach the database, where it would overflow the column's type.
+MAX_USER_ID = 2**31 - 1
 _MAX_USER_ID_DIGITS = len(str(MAX_USER_ID))
 
 

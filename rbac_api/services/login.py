@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from functools import partial
 
@@ -110,11 +111,12 @@ async def _verified_credentials(rbac: Rbac, username: str, password: str) -> Cre
 
 def _throttle_key(username: str) -> str:
     """The name failures are counted under: its normal form when it has one, so `Alice` and `alice` count
-    together; otherwise as sent (such names never match an account, but still count)."""
+    together; otherwise a digest of it (such names never match an account, but still count, and their
+    characters - NUL, control characters - never reach the database)."""
     try:
         return normalize_username(username)
     except InvalidInput:
-        return username[:128]
+        return "invalid:" + hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _nothing_granted(requested: frozenset[str] | None) -> str:

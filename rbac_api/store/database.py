@@ -9,6 +9,8 @@ from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel, create_engine
 
+from rbac_api.core.errors import InvalidInput
+from rbac_api.core.text import NUL_MESSAGE, nul_path
 from rbac_api.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 
@@ -25,12 +27,21 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+        event.listen(engine, "before_cursor_execute", _refuse_nul)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _refuse_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, *_args: Any) -> None:
+    """The last line behind the entry points' own checks: PostgreSQL rejects NUL in text with an error
+    that would be a 500; a NUL that got this far is the client's bad input all the same."""
+    if parameters and nul_path(parameters) is not None:
+        raise InvalidInput(f"text {NUL_MESSAGE}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -74,6 +74,7 @@ def test_token_with_a_bad_claim_is_rejected(
         "9" * 5000,  # int() of more than 4,300 digits raises
         "1" * 20,  # more digits than any database key
         str(2**63),  # 19 digits, one past the largest 64-bit key
+        str(2**31),  # one past the largest id the users table holds on PostgreSQL
         "+1",
         "-1",
         "0x1",
@@ -88,6 +89,7 @@ def test_token_with_a_bad_claim_is_rejected(
         "5000-digits",
         "20-digits",
         "past-int64",
+        "past-int32",
         "plus",
         "minus",
         "hex",
