@@ -97,7 +97,8 @@ def name_variants(client: TestClient, name: str, token: str, guess: int | None) 
 
 
 def forwarded_for(client: TestClient, name: str, token: str, guess: int | None) -> httpx.Response:
-    """Each guess claims another client address in `X-Forwarded-For`: the peer address counts."""
+    """Each guess claims another client address in `X-Forwarded-For`: the peer address counts (through
+    `rbac-api serve` too: tests/transport/test_forwarded_headers.py)."""
     form = {"grant_type": "password", "username": name, "password": password(guess)}
     return client.post("/token", data=form, headers={"X-Forwarded-For": f"198.51.100.{guess or 0}"})
 
