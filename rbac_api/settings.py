@@ -21,6 +21,7 @@ KNOWN_PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "s
 MIN_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 #: 1 MiB: far above any request of this service, far below what fills a server's memory.
 DEFAULT_MAX_BODY_BYTES = 1 << 20
+DEFAULT_MAX_HEADER_BYTES = 32 * 1024
 
 
 class ConfigError(Exception):
@@ -81,6 +82,12 @@ class Settings(BaseSettings):
 
     #: Largest request body of any route (REST, GraphQL, an application's own); larger ones get a 413.
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1, le=1 << 30)
+    #: Largest request head (request line and header fields) `rbac-api serve` reads; larger ones get a 431.
+    max_header_bytes: int = Field(default=DEFAULT_MAX_HEADER_BYTES, ge=1024, le=1 << 20)
+    #: Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` `rbac-api serve` believes (comma-separated
+    #: addresses or networks, `*` for any). Unset: nobody's, so a client cannot name its own address to get
+    #: round the per-address login throttle. Behind a proxy, list it, or every client counts as the proxy.
+    forwarded_allow_ips: str | None = None
 
     #: GraphQL abuse limits. Depth counts nested selections; aliases are counted through fragment spreads.
     graphql_max_depth: int = Field(default=10, ge=1, le=100)

@@ -22,6 +22,13 @@ POLICY_DIR = REPO / "policies"
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 ADMIN_PASSWORD = "admin-password-1"
 PASSWORD = "correct horse battery"
+#: A policy file adding a role that may hand out roles but holds few scopes itself.
+MANAGER_ROLE = """
+roles:
+  role-manager:
+    description: Hands out roles, but holds only a few scopes itself
+    scopes: [roles:assign, roles:read, documents:read]
+"""
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:

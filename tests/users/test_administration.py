@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rbac_api import create_app
-from tests.conftest import PASSWORD, POLICY_DIR, bearer, login, make_settings
+from tests.conftest import MANAGER_ROLE, PASSWORD, POLICY_DIR, bearer, login, make_settings
 
 
 def test_users_are_listed_page_by_page_with_a_cursor(
@@ -114,14 +114,6 @@ def test_assigning_an_unknown_role_is_a_404(client: TestClient, admin_token: str
 
 def test_revoking_a_role_the_user_lacks_is_a_404(client: TestClient, admin_token: str) -> None:
     assert client.delete("/users/admin/roles/editor", headers=bearer(admin_token)).status_code == 404
-
-
-MANAGER_ROLE = """
-roles:
-  role-manager:
-    description: Hands out roles, but holds only a few scopes itself
-    scopes: [roles:assign, roles:read, documents:read]
-"""
 
 
 @pytest.fixture
