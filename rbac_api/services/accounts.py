@@ -13,7 +13,7 @@ from rbac_api.core.passwords import password_problem
 from rbac_api.core.principal import Principal
 from rbac_api.runtime import Rbac
 from rbac_api.services.administration import caller_rules, operator_rules
-from rbac_api.store.usernames import RESERVED_USERNAMES, normalize_username
+from rbac_api.store.usernames import new_username, normalize_username
 from rbac_api.store.users import UserRecord
 
 USERS_WRITE = frozenset({"users:write"})
@@ -61,9 +61,7 @@ async def create_account(
 ) -> UserRecord:
     """Sign up (when `RBAC_ALLOW_SIGNUP` is on) or, with `users:write`, create any user with roles."""
     granted_roles = _roles_for_new_user(rbac, principal, roles)
-    name = normalize_username(username)
-    if name in RESERVED_USERNAMES:
-        raise InvalidInput(f"username {name!r} is reserved", field="username")
+    name = new_username(username)
     require_password(password)
     password_hash = await rbac.hasher.hash(password)
     create = partial(
