@@ -67,8 +67,9 @@ def import_users(file: Path, dry_run: bool, generate_passwords: bool, passwords_
     refusal = last_administrator_problem(plan, existing.values(), found.policy)
     if refusal:
         fail(f"{refusal}; nothing was written")
-    if dry_run:
-        click.echo(f"dry run: would create {_counts(plan, 'create', 'update')}; nothing was written")
+    if dry_run or not (plan.new or plan.changes):
+        prefix = "dry run: would " if dry_run else "nothing to change: "
+        click.echo(f"{prefix}{_counts(plan, 'create', 'update')}; nothing was written")
         return
     generated = _write(found, plan, passwords_out)
     click.echo(_counts(plan, "created", "updated"))
