@@ -100,7 +100,9 @@ def _row(line: int, cells: dict[str, str]) -> Row:
 
 def write_rows(records: Iterable[UserRecord], out: TextIO) -> int:
     """Write the header and one record per user (password empty); returns how many users."""
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180's CRLF: csv quotes a cell holding any character of the line terminator, so with "\n" alone a
+    # lone "\r" in a name would go out unquoted and split the record when read back.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     count = 0
     for record in records:
