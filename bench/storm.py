@@ -147,8 +147,8 @@ def login_storm(workdir: Path, rounds: int, seconds: float) -> Section:
         "(a Lua `delay()`), so its latency is the service's, not queueing behind its own load; "
         "`GET /users/me` with a repeated token.",
         "The service is not pinned (both cores); wrk is not pinned either. bcrypt runs in worker threads "
-        "through a CapacityLimiter of one per core (rbac_api/core/passwords.py), so the event loop stays free; "
-        "bcrypt releases the GIL while hashing.",
+        "through a CapacityLimiter of one per core (rbac_api/core/passwords.py), so the event loop stays "
+        "free; bcrypt releases the GIL while hashing.",
         "Login throughput: logins completed per second inside the probe's window (completion times "
         "recorded by the client), so neither the ramp-up nor the logins in flight at the end bias it.",
     ]
