@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from rbac_api.cli.env import Accounts
     from rbac_api.services.user_csv import Failure, Row
     from rbac_api.services.user_import import Plan
-    from rbac_api.store.user_batch import AccountChange, NewAccount
 
 FORMAT = (
     "The file: CSV with the header username,email,full_name,roles,password; roles separated by spaces. "
@@ -97,12 +96,13 @@ def _read(file: Path) -> tuple[list[Row], list[Failure]]:
     try:
         return read_rows(decode(data))
     except InvalidInput as exc:
-        fail(f"{file}: {exc.message}; nothing was written")
+        fail(f"{'stdin' if str(file) == '-' else file}: {exc.message}; nothing was written")
 
 
 def _refuse_failures(file: Path, rows: int, failures: list[Failure]) -> None:
+    shown = "stdin" if str(file) == "-" else file
     for failure in sorted(failures, key=lambda f: f.line):
-        click.echo(f"{file}:{failure.line}: {failure.message}", err=True)
+        click.echo(f"{shown}:{failure.line}: {failure.message}", err=True)
     if failures:
         fail(f"{len(failures)} of {rows} rows refused (above); nothing was written")
 
@@ -123,45 +123,25 @@ def _write(found: Accounts, plan: Plan, passwords_out: Path | None) -> int:
 
     from rbac_api.core.errors import RbacError
     from rbac_api.services.administration import operator_rules
-    from rbac_api.services.user_import import generate_passwords
+    from rbac_api.services.user_import import hashed_batch, new_passwords
     from rbac_api.store.user_batch import write_batch
 
-    generated = generate_passwords(plan)
-    new, changes = _hashed(plan, generated, found.settings.bcrypt_rounds)
-    if generated and passwords_out is not None:
-        _save_passwords(passwords_out, generated)
+    rounds = found.settings.bcrypt_rounds
+    generated = new_passwords(plan)
+    new, changes = hashed_batch(plan, generated, lambda passwords: _hash_with_progress(passwords, rounds))
+    saved = _save_passwords(passwords_out, generated) if generated and passwords_out else None
     click.echo(f"writing {len(new)} new and {len(changes)} changed accounts in one transaction", err=True)
     try:
         write_batch(found.db, new=new, changes=changes, rules=operator_rules(found.policy))
-    except (RbacError, SQLAlchemyError) as exc:
-        if generated and passwords_out is not None:
-            passwords_out.unlink()
+    except BaseException as exc:
+        if saved is not None:  # passwords of accounts that do not exist: of no use to anyone
+            saved.unlink(missing_ok=True)
+        if not isinstance(exc, RbacError | SQLAlchemyError):
+            raise
         cause = getattr(exc, "orig", None) or exc
         reason = exc.message if isinstance(exc, RbacError) else f"the database refused the import: {cause}"
         fail(f"{reason}; nothing was written")
     return len(generated)
-
-
-def _hashed(
-    plan: Plan, generated: dict[str, str], rounds: int
-) -> tuple[list[NewAccount], list[AccountChange]]:
-    from rbac_api.store.user_batch import AccountChange, NewAccount
-
-    passwords = [user.password or generated[user.username] for user in plan.new]
-    passwords += [change.password for change in plan.changes if change.password is not None]
-    hashes = iter(_hash_with_progress(passwords, rounds))
-    new = [NewAccount(u.username, next(hashes), u.email, u.full_name, u.roles) for u in plan.new]
-    changes = [
-        AccountChange(
-            user_id=c.user.id,
-            email=c.email,
-            full_name=c.full_name,
-            roles=c.roles,
-            password_hash=None if c.password is None else next(hashes),
-        )
-        for c in plan.changes
-    ]
-    return new, changes
 
 
 def _hash_with_progress(passwords: list[str], rounds: int) -> list[str]:
@@ -180,7 +160,7 @@ def _hash_with_progress(passwords: list[str], rounds: int) -> list[str]:
         return hash_all(passwords, rounds=rounds, workers=workers, done=lambda: progress.advance(task))
 
 
-def _save_passwords(path: Path, generated: dict[str, str]) -> None:
+def _save_passwords(path: Path, generated: dict[str, str]) -> Path:
     """Into a new file that only its owner can read, never onto the terminal or into a log."""
     import csv
     import os
@@ -191,9 +171,11 @@ def _save_passwords(path: Path, generated: dict[str, str]) -> None:
     except OSError as exc:
         fail(f"cannot create {path}: {exc.strerror}; nothing was written", code=2)
     with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as out:
+        # "\n": no cell can hold a line break (names refuse control characters, passwords are URL-safe).
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(("username", "password"))
         writer.writerows(generated.items())
+    return path
 
 
 @click.command(

@@ -9,7 +9,7 @@ user, empty roles mean the policy's default role, and an empty password is gener
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rbac_api.core.errors import LastAdministrator, RbacError
@@ -18,6 +18,7 @@ from rbac_api.core.profile import email_problem, full_name_problem
 from rbac_api.policy.model import Policy
 from rbac_api.services.administration import operator_rules
 from rbac_api.services.user_csv import Failure, Row
+from rbac_api.store.user_batch import AccountChange, NewAccount
 from rbac_api.store.usernames import new_username, normalize_username
 from rbac_api.store.users import UserRecord
 
@@ -132,9 +133,31 @@ def _add_change(plan: Plan, row: Row, user: UserRecord) -> None:
         plan.changes.append(change)
 
 
-def generate_passwords(plan: Plan) -> dict[str, str]:
+def new_passwords(plan: Plan) -> dict[str, str]:
     """A password for each new user without one: 24 URL-safe characters, 144 random bits."""
     return {user.username: secrets.token_urlsafe(18) for user in plan.new if user.password is None}
+
+
+def hashed_batch(
+    plan: Plan, generated: Mapping[str, str], hash_all: Callable[[list[str]], list[str]]
+) -> tuple[list[NewAccount], list[AccountChange]]:
+    """What the store writes for `plan`: every password hashed by one call of `hash_all`, which can then
+    keep every core busy (`generated` holds the passwords of `new_passwords`)."""
+    passwords = [user.password or generated[user.username] for user in plan.new]
+    passwords += [change.password for change in plan.changes if change.password is not None]
+    hashes = iter(hash_all(passwords))
+    new = [NewAccount(u.username, next(hashes), u.email, u.full_name, u.roles) for u in plan.new]
+    changes = [
+        AccountChange(
+            user_id=c.user.id,
+            email=c.email,
+            full_name=c.full_name,
+            roles=c.roles,
+            password_hash=None if c.password is None else next(hashes),
+        )
+        for c in plan.changes
+    ]
+    return new, changes
 
 
 def last_administrator_problem(plan: Plan, existing: Iterable[UserRecord], policy: Policy) -> str | None:

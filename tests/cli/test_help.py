@@ -113,3 +113,13 @@ def test_the_main_help_documents_exit_codes_and_output_streams(tmp_path: Path) -
 
 def test_h_is_short_for_help(tmp_path: Path) -> None:
     assert run(tmp_path, "users", "-h").stdout == run(tmp_path, "users", "--help").stdout
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rbac_api.cli", "--help"], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout.splitlines()[0]) == (
+        0,
+        "Usage: rbac-api [OPTIONS] COMMAND [ARGS]...",
+    )
