@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import gql, lifecycle, micro, policy_size, report, rest, storm
+from bench import cli_startup, gql, lifecycle, micro, policy_size, report, rest, storm
 from bench.findings import FINDINGS
 from bench.load import REPO, SERVICE
 from bench.report import Section
@@ -51,6 +51,7 @@ def _rows(args: argparse.Namespace, workdir: Path) -> dict[str, Callable[[], Sec
         "6": lambda: storm.login_storm(workdir / "6", r, s + 1),
         "7": lambda: policy_size.section(workdir / "7", r, s),
         "9": lambda: lifecycle.lifecycle_overhead(workdir / "9", r, s),
+        "8": lambda: cli_startup.section(workdir / "8", r),
     }
 
 
@@ -135,8 +136,9 @@ def _document(sections: list[Section], command: str, started: float, loads: tupl
     return "\n".join(parts)
 
 
-def _preflight() -> None:
-    missing = [tool for tool in ("wrk", "taskset") if shutil.which(tool) is None]
+def _preflight(rows: set[str]) -> None:
+    load_rows = rows & {"3", "4", "5", "6", "7"}
+    missing = [tool for tool in ("wrk", "taskset") if load_rows and shutil.which(tool) is None]
     if missing:
         sys.exit(f"bench needs {' and '.join(missing)} on PATH: apt-get install -y wrk util-linux")
     try:
@@ -149,10 +151,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per pair (default 5)")
     parser.add_argument("--seconds", type=float, default=5, help="seconds per HTTP run (default 5)")
-    parser.add_argument("--rows", default="1,2,3,4,5,6,7,9", help="comma-separated rows (default: all)")
+    parser.add_argument("--rows", default="1,2,3,4,5,6,7,8,9", help="comma-separated rows (default: all)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = parser.parse_args()
-    _preflight()
+    _preflight({number.strip() for number in args.rows.split(",")})
     started = time.monotonic()
     load_start = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     sections = []

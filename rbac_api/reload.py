@@ -71,6 +71,8 @@ class PolicyReloader:
                 log.info("policy error cleared")
             self.error = None
             if policy.version == current.version:
+                # Said anyway: whoever asked for the reload (SIGHUP, `rbac-api policy reload`) sees it arrive.
+                log.info("policy reload: version %s unchanged in pid %d", current.version, os.getpid())
                 return False
             self.engine.swap(policy)
             log.info(

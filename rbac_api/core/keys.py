@@ -178,6 +178,11 @@ def _load_private(path: Path) -> PrivateKey:
     return key
 
 
+def verification_key(path: Path) -> PublicKey:
+    """The public key in a PEM file (a private key file gives its public half)."""
+    return _load_public(path)
+
+
 def _load_public(path: Path) -> PublicKey:
     data = _read(path)
     try:

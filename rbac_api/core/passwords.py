@@ -25,6 +25,11 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+def bcrypt_context(rounds: int) -> CryptContext:
+    """The one bcrypt set-up: new hashes at `rounds`, and a stored hash with fewer flagged for an upgrade."""
+    return CryptContext(schemes=["bcrypt"], bcrypt__rounds=rounds, bcrypt__min_rounds=rounds)
+
+
 @dataclass(frozen=True, slots=True)
 class Verification:
     ok: bool
@@ -40,7 +45,7 @@ class PasswordHasher:
     """
 
     def __init__(self, rounds: int, *, concurrency: int | None = None) -> None:
-        self._context = CryptContext(schemes=["bcrypt"], bcrypt__rounds=rounds, bcrypt__min_rounds=rounds)
+        self._context = bcrypt_context(rounds)
         self._limiter = anyio.CapacityLimiter(concurrency or os.cpu_count() or 1)
         # Unknown users are checked against this so a login costs one bcrypt whether or not the user exists.
         self._dummy_hash: str = self._context.hash(secrets.token_urlsafe(16))

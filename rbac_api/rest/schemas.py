@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rbac_api.core.passwords import password_problem
+from rbac_api.core.profile import EMAIL_MAX, FULL_NAME_MAX, email_problem
 from rbac_api.core.text import NUL_MESSAGE, nul_path
 from rbac_api.store.users import UserRecord
-
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def _valid_password(value: str) -> str:
@@ -23,14 +21,15 @@ def _valid_password(value: str) -> str:
 
 
 def _valid_email(value: str | None) -> str | None:
-    if value is not None and not _EMAIL.fullmatch(value):
-        raise ValueError("email must look like name@example.org")
+    problem = None if value is None else email_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
 Password = Annotated[str, AfterValidator(_valid_password)]
-Email = Annotated[str | None, Field(max_length=254), AfterValidator(_valid_email)]
-FullName = Annotated[str | None, Field(max_length=200)]
+Email = Annotated[str | None, Field(max_length=EMAIL_MAX), AfterValidator(_valid_email)]
+FullName = Annotated[str | None, Field(max_length=FULL_NAME_MAX)]
 
 
 class Strict(BaseModel):

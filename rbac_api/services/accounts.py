@@ -14,7 +14,7 @@ from rbac_api.core.principal import Principal
 from rbac_api.runtime import Rbac
 from rbac_api.services.administration import caller_rules, operator_rules
 from rbac_api.services.sessions import Client
-from rbac_api.store.usernames import RESERVED_USERNAMES, normalize_username
+from rbac_api.store.usernames import new_username, normalize_username
 from rbac_api.store.users import UserRecord
 
 USERS_WRITE = frozenset({"users:write"})
@@ -66,9 +66,7 @@ async def create_account(
     Sign-ups are throttled per client address before the password is hashed: each costs a bcrypt hash.
     """
     granted_roles, signup = _roles_for_new_user(rbac, principal, roles)
-    name = normalize_username(username)
-    if name in RESERVED_USERNAMES:
-        raise InvalidInput(f"username {name!r} is reserved", field="username")
+    name = new_username(username)
     require_password(password)
     if signup:
         await rbac.throttle.check_signup(client.address)

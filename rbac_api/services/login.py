@@ -9,7 +9,8 @@ from functools import partial
 import anyio
 
 from rbac_api.core.audit import log_event
-from rbac_api.core.errors import BadCredentials, InvalidInput, InvalidScope, RateLimited
+from rbac_api.core.errors import BadCredentials, InvalidInput, InvalidScope, NotFound, RateLimited
+from rbac_api.core.tokens import IssuedToken
 from rbac_api.policy.model import Policy, is_scope_name
 from rbac_api.runtime import Rbac
 from rbac_api.services.sessions import Client, TokenPair, start_session
@@ -126,3 +127,36 @@ def _nothing_granted(requested: frozenset[str] | None) -> str:
         f"this account's roles grant none of the requested scopes ({' '.join(sorted(requested))}); "
         "ask for scopes your roles grant, or leave scope empty for all of them"
     )
+
+
+async def issue_for_operator(rbac: Rbac, username: str, scopes: frozenset[str] | None) -> IssuedToken:
+    """An access token for `username` from the operator's terminal (`rbac-api token issue`): no password,
+    since the operator holds the database; a session of its own, without a refresh token, that a logout or
+    an administrator can end like any other. Scopes the user's roles do not grant are refused, not dropped.
+    """
+    policy = rbac.engine.policy
+    requested = None if scopes is None else check_requested_scopes(scopes, policy)
+    user_id = await anyio.to_thread.run_sync(rbac.users.id_of, normalize_username(username))
+    state = await anyio.to_thread.run_sync(rbac.users.state, user_id)
+    if state is None:
+        raise NotFound(f"user {username!r} not found")
+    if state.disabled:
+        raise InvalidInput(f"user {state.record.username!r} is disabled; enable it first")
+    granted = policy.granted(state.roles)
+    if requested is not None and not requested <= granted:
+        missing = " ".join(sorted(requested - granted))
+        raise InvalidScope(f"{state.record.username}'s roles do not grant: {missing}")
+    chosen = granted if requested is None else requested
+    if not chosen:
+        raise InvalidScope(_nothing_granted(None))
+    pair = await start_session(
+        rbac,
+        user_id=user_id,
+        token_version=state.token_version,
+        roles=state.record.roles,
+        scopes=chosen,
+        client=Client(user_agent="rbac-api token issue"),
+        refreshable=False,
+    )
+    log_event("token_issued", username=state.record.username, subject=str(user_id), by="operator")
+    return pair.access

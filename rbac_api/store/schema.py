@@ -65,7 +65,7 @@ def ensure_schema(engine: Engine) -> None:
     if found == wanted:
         return
     if found is None:
-        if not _has_tables(engine):
+        if not has_tables(engine):
             upgrade(engine)
             return
         raise SchemaOutOfDate(
@@ -78,5 +78,6 @@ def ensure_schema(engine: Engine) -> None:
     )
 
 
-def _has_tables(engine: Engine) -> bool:
-    return bool(inspect(engine).get_table_names())
+def has_tables(engine: Engine) -> bool:
+    """Tables other than Alembic's own bookkeeping (which a downgrade to `base` leaves behind, empty)."""
+    return bool(set(inspect(engine).get_table_names()) - {"alembic_version"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -308,3 +308,13 @@ def decode_cursor(cursor: str) -> int:
         raise InvalidInput(
             "cursor is not one this API returned; pass next_cursor as given", field="cursor"
         ) from None
+
+
+def every_user(users: UserStore, *, batch: int = 500) -> Iterator[UserRecord]:
+    """Every account in id order, a page at a time (the CLI's list, export and import)."""
+    cursor: str | None = None
+    while True:
+        records, cursor = users.page(limit=batch, cursor=cursor)
+        yield from records
+        if cursor is None:
+            return

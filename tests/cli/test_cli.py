@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import POLICY_DIR, SECRET
+from tests.databases import fresh_database_url
 
 EXE = str(Path(sys.executable).parent / "rbac-api")
 
@@ -17,7 +18,7 @@ EXE = str(Path(sys.executable).parent / "rbac-api")
 def run(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RBAC_")},
-        "RBAC_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "RBAC_DATABASE_URL": fresh_database_url(tmp_path),
         "RBAC_SECRET_KEY": SECRET,
         "RBAC_BCRYPT_ROUNDS": "4",
         "RBAC_POLICY_DIR": str(POLICY_DIR),

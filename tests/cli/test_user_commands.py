@@ -17,7 +17,7 @@ from tests.conftest import PASSWORD, bearer, login, make_settings
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[TestClient]:
     """The service on the database the CLI uses, re-reading user state on every request."""
-    settings = make_settings(tmp_path, database_url=f"sqlite:///{tmp_path / 'cli.db'}", user_cache_seconds=0)
+    settings = make_settings(tmp_path, user_cache_seconds=0)
     with TestClient(create_app(settings)) as client:
         yield client
 

@@ -41,13 +41,12 @@ def one_case(*, principal: str, request: str) -> str:
 def test_the_shipped_policy_passes_its_tests(tmp_path: Path) -> None:
     result = run(tmp_path, "policy", "test", str(POLICY_DIR))
     assert result.returncode == 0, result.stdout
-    assert result.stderr.strip().endswith("failed")
-    assert " 0 failed" in result.stderr
+    assert result.stdout.strip().endswith(" 0 failed")
 
 
 def test_passing_cases_print_only_a_summary(tmp_path: Path) -> None:
     result = run(tmp_path, "policy", "test", str(policy_with_cases(tmp_path, PASSING)))
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "1 cases: 1 passed, 0 failed\n")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "1 cases: 1 passed, 0 failed\n", "")
 
 
 def test_a_failing_case_is_reported_at_its_line_with_the_reason(tmp_path: Path) -> None:
@@ -62,9 +61,10 @@ def test_a_failing_case_is_reported_at_its_line_with_the_reason(tmp_path: Path) 
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{directory / 'tests' / 'cases.yaml'}:8: FAIL a reader writes documents: "
-        "expected allow, got deny (missing scopes documents:write)"
+        "expected allow, got deny (missing scopes documents:write)",
+        "2 cases: 1 passed, 1 failed",
     ]
-    assert result.stderr == "2 cases: 1 passed, 1 failed\n"
+    assert result.stderr == ""
 
 
 def test_a_malformed_case_is_reported_at_its_line(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_a_malformed_case_is_reported_at_its_line(tmp_path: Path) -> None:
     result = run(tmp_path, "policy", "test", str(directory))
     shown = directory / "tests" / "cases.yaml"
     assert result.returncode == 1
-    assert result.stdout.splitlines() == [
+    assert result.stdout.splitlines()[:2] == [
         f"{shown}:3: request must be one of {{scopes: [...]}}, {{route: 'GET /path'}}, {{field: Type.field}}",
         f"{shown}:4: 'case at line 2': expect must be allow or deny; found 'maybe'",
     ]
@@ -93,13 +93,13 @@ def test_a_case_about_something_that_does_not_exist_fails(
     cases = one_case(principal="{roles: [reader]}", request=request_text)
     result = run(tmp_path, "policy", "test", str(policy_with_cases(tmp_path, cases)))
     assert result.returncode == 1
-    assert result.stdout.strip().endswith(f"FAIL typo: {error}")
+    assert result.stdout.splitlines()[0].endswith(f"FAIL typo: {error}")
 
 
 def test_a_case_with_an_unknown_role_fails(tmp_path: Path) -> None:
     cases = one_case(principal="{roles: [raeder]}", request="{scopes: [documents:read]}")
     result = run(tmp_path, "policy", "test", str(policy_with_cases(tmp_path, cases)))
-    assert result.stdout.strip().endswith("FAIL typo: unknown role(s) raeder in the policy")
+    assert result.stdout.splitlines()[0].endswith("FAIL typo: unknown role(s) raeder in the policy")
 
 
 def test_a_policy_without_tests_is_a_usage_error(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD, PASSWORD, POLICY_DIR, SECRET
+from tests.databases import fresh_database_url
 
 EXE = str(Path(sys.executable).parent / "rbac-api")
 
@@ -97,7 +98,7 @@ def start_server(tmp_path: Path, *args: str, command: Sequence[str] = (EXE, "ser
     port = free_port()
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RBAC_")},
-        "RBAC_DATABASE_URL": f"sqlite:///{tmp_path / 'rbac.db'}",
+        "RBAC_DATABASE_URL": fresh_database_url(tmp_path),
         "RBAC_SECRET_KEY": SECRET,
         "RBAC_BCRYPT_ROUNDS": "4",
         "RBAC_POLICY_DIR": str(policy_dir),

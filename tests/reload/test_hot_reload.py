@@ -173,6 +173,30 @@ def test_each_worker_reloads_by_itself(serve: Callable[..., Server]) -> None:
     assert {pid for pid, _version in answers} <= server.worker_pids()
 
 
+def test_policy_reload_of_an_unchanged_policy_logs_one_line_in_each_worker(
+    serve: Callable[..., Server],
+) -> None:
+    server = serve("--workers", "2", RBAC_POLICY_WATCH="false")
+    wait_until(lambda: len(server.worker_pids()) == 2)
+    version = server.version()
+
+    result = subprocess.run(  # noqa: S603 (our own console script)
+        [EXE, "policy", "reload"],
+        env=server.env,
+        cwd=server.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    for pid in server.worker_pids():
+        line = f"policy reload: version {version} unchanged in pid {pid}"
+        wait_until(lambda line=line: line in server.log())
+        assert server.log().count(line) == 1
+    assert server.version() == version
+
+
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

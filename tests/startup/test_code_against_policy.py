@@ -84,7 +84,7 @@ def test_serve_refuses_to_start_when_the_policy_lacks_a_scope_the_code_requires(
 
 def test_policy_check_app_accepts_the_shipped_policy_and_service(tmp_path: Path) -> None:
     result = run(tmp_path, "policy", "check", str(POLICY_DIR), "--app")
-    assert (result.returncode, result.stdout) == (0, "")
+    assert (result.returncode, result.stdout) == (0, f"{POLICY_DIR}: policy OK (and the code fits it)\n")
 
 
 def test_policy_check_app_reports_a_scope_the_code_requires_but_the_policy_lacks(tmp_path: Path) -> None:

@@ -1,0 +1,35 @@
+"""The `rbac-api` command.
+
+Each command group lives in its own module under this package and is imported only when the command line
+names it, so `--help` answers at once and `policy check` never loads the web framework. Adding a group is
+one module defining a click command or group, and one line in `COMMANDS`.
+"""
+
+from __future__ import annotations
+
+from rbac_api.cli.help import EXIT_CODES, STREAMS, example
+from rbac_api.cli.lazy import LazyGroup
+
+#: Name -> "module:attribute" of a click command; listed in this order by `rbac-api --help`.
+COMMANDS = {
+    "serve": "rbac_api.cli.serve:serve",
+    "users": "rbac_api.cli.users:users",
+    "policy": "rbac_api.cli.policy:policy",
+    "schema": "rbac_api.cli.schema:schema",
+    "db": "rbac_api.cli.db:db",
+    "keys": "rbac_api.cli.keys:keys",
+    "token": "rbac_api.cli.token:token",
+}
+
+cli = LazyGroup(
+    name="rbac-api",
+    lazy=COMMANDS,
+    help="Role- and scope-based authorization service: run it, manage its users, check its policy.",
+    epilog="\n\n".join((EXIT_CODES, STREAMS, example("rbac-api policy check policies", "rbac-api serve"))),
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def main() -> None:
+    """The console script `rbac-api`."""
+    cli.main(prog_name="rbac-api")
