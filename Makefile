@@ -20,14 +20,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 run: $(VENV)/.installed
 	$(BIN)/rbac-api serve --host $(HOST) --port $(PORT)
 
-## Lint, type-check, validate the shipped policy and run the whole test suite.
+## Lint, type-check, validate the shipped policy and run the whole test suite (on SQLite; again on
+## PostgreSQL when RBAC_TEST_POSTGRES_URL names a server, as .ci/run arranges).
 test: $(VENV)/.installed
 	$(BIN)/ruff check rbac_api tests $(wildcard bench)
 	$(BIN)/ruff format --check rbac_api tests $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/rbac-api policy check --app policies
 	$(BIN)/rbac-api policy test policies
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tests.run $(PYTEST_ARGS)
 
 ## Benchmarks against the alternatives (issue 5): about 10 minutes, writes docs/benchmarks.md. Needs wrk
 ## (apt-get install -y wrk) and 2+ cores. BENCH_ARGS="--rows 1,2 --rounds 3" for a subset.
