@@ -138,8 +138,9 @@ def _write(found: Accounts, plan: Plan, passwords_out: Path | None) -> int:
             saved.unlink(missing_ok=True)
         if not isinstance(exc, RbacError | SQLAlchemyError):
             raise
-        cause = getattr(exc, "orig", None) or exc
-        reason = exc.message if isinstance(exc, RbacError) else f"the database refused the import: {cause}"
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["(no reason given)"]
+        # PostgreSQL adds CONTEXT/DETAIL lines meant for a DBA; the first line is the reason.
+        reason = exc.message if isinstance(exc, RbacError) else f"the database refused the import: {cause[0]}"
         fail(f"{reason}; nothing was written")
     return len(generated)
 
