@@ -120,7 +120,8 @@ def create_app(
         # Printed, not logged: log pipelines keep what they see.
         print(
             f"rbac-api: created user {first_admin.username!r} with one-time password "
-            f"{first_admin.generated_password}  (change it with PATCH /users/me)",
+            f"{first_admin.generated_password}  (shown once; change it with `rbac-api users set-password "
+            f"{first_admin.username}`)",
             file=sys.stderr,
         )
     app.state.rbac = rbac

@@ -123,6 +123,45 @@ def disable(username: str, enable: bool) -> None:
     click.echo(f"{record.username}: {'disabled' if record.disabled else 'enabled'}")
 
 
+@users.command(
+    "set-password",
+    epilog=example("rbac-api users set-password admin", "rbac-api users set-password carol --password-stdin"),
+)
+@click.argument("username")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the new password from the first line of standard input (for scripts) instead of asking.",
+)
+def set_password(username: str, password_stdin: bool) -> None:
+    """Set a user's password, as the operator (no old password needed).
+
+    Ends every live token and session of the account, like a password change through the API. This is how the
+    first admin's one-time password is replaced, and how an operator lets a locked-out user back in.
+    """
+    from rbac_api.core.errors import RbacError
+    from rbac_api.core.passwords import bcrypt_context, password_problem
+
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password)
+    if problem:
+        fail(problem)
+    found = accounts()
+    try:
+        user_id = _user_id(found, username)
+        current = found.users.credentials_of(user_id)
+        if current is None:
+            fail(f"no user {username!r}; `rbac-api users list` shows who exists")
+        new_hash = bcrypt_context(found.settings.bcrypt_rounds).hash(password)
+        found.users.replace_password(user_id=user_id, read_hash=current.password_hash, new_hash=new_hash)
+    except RbacError as exc:
+        fail(exc.message)
+    click.echo(f"{username}: password set; every session of the account has ended")
+
+
 def _user_id(found: Accounts, username: str) -> int:
     from rbac_api.store.usernames import normalize_username
 

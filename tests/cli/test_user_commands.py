@@ -61,3 +61,35 @@ def test_an_operator_recovers_administration_by_creating_an_admin_with_the_cli(
     token = login(service, "rescue", PASSWORD)
     response = service.put("/users/admin/roles/admin", headers=bearer(token))
     assert (response.status_code, response.json()["roles"]) == (200, ["admin", "auditor"])
+
+
+def test_users_set_password_replaces_the_password_and_ends_live_tokens(
+    tmp_path: Path, service: TestClient
+) -> None:
+    assert run(tmp_path, "users", "create", "erin", "--password", PASSWORD).returncode == 0
+    token = login(service, "erin", PASSWORD)
+    result = run(tmp_path, "users", "set-password", "erin", "--password-stdin", stdin="a-new-password-9\n")
+    assert (result.returncode, result.stdout.strip()) == (
+        0,
+        "erin: password set; every session of the account has ended",
+    )
+    assert service.get("/users/me", headers=bearer(token)).status_code == 401
+    old = {"grant_type": "password", "username": "erin", "password": PASSWORD}
+    refused = service.post("/token", data=old)
+    assert refused.status_code == 400
+    assert login(service, "erin", "a-new-password-9")
+
+
+def test_users_set_password_refuses_a_password_the_service_would_refuse(tmp_path: Path) -> None:
+    run(tmp_path, "users", "create", "erin", "--password", PASSWORD)
+    result = run(tmp_path, "users", "set-password", "erin", "--password-stdin", stdin="short\n")
+    assert result.returncode == 1
+    assert "8" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_users_set_password_names_the_fix_for_an_unknown_user(tmp_path: Path) -> None:
+    run(tmp_path, "users", "create", "erin", "--password", PASSWORD)
+    result = run(tmp_path, "users", "set-password", "nobody", "--password-stdin", stdin="a-new-password-9\n")
+    assert result.returncode == 1
+    assert "nobody" in result.stderr
