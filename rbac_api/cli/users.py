@@ -6,6 +6,7 @@ last-administrator one.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -143,9 +144,9 @@ def set_password(username: str, password_stdin: bool) -> None:
     from rbac_api.core.passwords import bcrypt_context, password_problem
 
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+        password = str(click.prompt("New password", hide_input=True, confirmation_prompt=True))
     problem = password_problem(password)
     if problem:
         fail(problem)
