@@ -21,7 +21,8 @@ from rbac_api.core.errors import (
     RateLimited,
     RbacError,
 )
-from rbac_api.transport.refusals import TOO_DEEP_MESSAGE, is_graphql_request, refusal_body
+from rbac_api.rest.methods import allowed_methods
+from rbac_api.transport.refusals import TOO_DEEP_MESSAGE, is_graphql_request, refusal_body, route_path
 
 _STATUS: dict[type[RbacError], int] = {
     NotAuthenticated: 401,
@@ -73,7 +74,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if isinstance(exc.__cause__, RecursionError):
         return JSONResponse({"detail": TOO_DEEP_MESSAGE}, status_code=400)
+    if exc.status_code == 405:
+        return _method_not_allowed(request)
     return await http_exception_handler(request, exc)
+
+
+def _method_not_allowed(request: Request) -> JSONResponse:
+    """405 with every method the path answers in `Allow`, not only those of the first route matched."""
+    path = route_path(request.scope)
+    allow = allowed_methods(request.app).allow(path)
+    message = f"{request.method} is not allowed on {path}; it answers {allow}"
+    body = refusal_body(request.scope, message, "BAD_REQUEST")
+    return JSONResponse(body, status_code=405, headers={"Allow": allow})
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
