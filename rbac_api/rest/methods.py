@@ -15,6 +15,9 @@ class AllowedMethods:
 
     Starlette answers a 405 from the first route whose path matches, and FastAPI makes one route per
     decorator: `OPTIONS /users/alice` said `Allow: GET` although PATCH and DELETE are served there too.
+    The resource a path names is its first template in routing order, as in the OpenAPI document:
+    `/users/me` answers GET and PATCH, although a DELETE there reaches `/users/{username}` (and finds no
+    account, "me" being reserved).
     """
 
     __slots__ = ("_table",)
@@ -32,11 +35,10 @@ class AllowedMethods:
 
         A scan of the path templates, done only when a 405 is answered: a request never pays for it.
         """
-        methods: set[str] = set()
-        for pattern, answered in self._table:
+        for pattern, methods in self._table:
             if pattern.match(path):
-                methods |= answered
-        return ", ".join(sorted(methods))
+                return ", ".join(sorted(methods))
+        return ""
 
 
 def allowed_methods(app: FastAPI) -> AllowedMethods:
