@@ -125,7 +125,7 @@ def create_app(
         )
     app.state.rbac = rbac
     app.state.reloader = PolicyReloader(rbac.engine, settings.policy_dir, targets)
-    _publish_scopes_in_openapi(app, rbac)
+    _publish_policy_in_openapi(app, rbac)
     return app
 
 
@@ -201,17 +201,22 @@ def graphql_router(schema: strawberry.Schema, settings: Settings) -> RbacGraphQL
     )
 
 
-def _publish_scopes_in_openapi(app: FastAPI, rbac: Rbac) -> None:
-    """The OAuth2 scheme's scopes and descriptions come from the policy catalogue in force."""
+def _publish_policy_in_openapi(app: FastAPI, rbac: Rbac) -> None:
+    """The policy in force, in the document: the OAuth2 scheme's scopes and descriptions from its
+    catalogue, and its roles as the names a new user's `roles` may hold."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         document = build()
+        policy = rbac.engine.policy
         schemes = document.get("components", {}).get("securitySchemes", {})
         for scheme in schemes.values():
             flow = scheme.get("flows", {}).get("password")
             if flow is not None:
-                flow["scopes"] = {n: s.description for n, s in rbac.engine.policy.scopes.items()}
+                flow["scopes"] = {n: s.description for n, s in policy.scopes.items()}
+        new_user = document.get("components", {}).get("schemas", {}).get("UserCreate")
+        if new_user is not None:
+            new_user["properties"]["roles"]["anyOf"][0]["items"]["enum"] = sorted(policy.roles)
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -81,13 +81,36 @@ class UserCreate(Strict):
     roles: list[str] | None = None
 
 
+def _absent_means_unchanged(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class UserUpdate(Strict):
     email: Email = None
     full_name: FullName = None
-    disabled: bool | None = None
+    #: true or false; leave it out to leave it as it is (null is refused, as the document says). The
+    #: None default only stands for "absent" (the handler dumps with `exclude_unset`), never for a value.
+    disabled: bool = Field(default=None, strict=True, json_schema_extra=_absent_means_unchanged)  # type: ignore[assignment]
+
+
+def _declare_password_pair(schema: dict[str, Any]) -> None:
+    """`_password_pair`, declared: both passwords given, or neither (absent or null)."""
+    schema["anyOf"] = [
+        {
+            "required": ["password", "old_password"],
+            "properties": {name: {"type": "string"} for name in _PAIR},
+        },
+        {"properties": {name: {"type": "null"} for name in _PAIR}},
+    ]
+    _declare_no_nul(schema)
+
+
+_PAIR = ("password", "old_password")
 
 
 class ProfileUpdate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_declare_password_pair)
+
     email: Email = None
     full_name: FullName = None
     password: Password | None = None

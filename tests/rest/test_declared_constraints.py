@@ -4,15 +4,20 @@ by the document is not refused (and a client can check its input before sending 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
+import jsonschema_rs
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
 from rbac_api.app import assemble_app
 from rbac_api.core.passwords import password_problem
 from rbac_api.core.profile import email_problem
+from tests.conftest import ADMIN_PASSWORD as PASSWORD_OF_ADMIN
+from tests.conftest import bearer
 
 DOCUMENT: dict[str, Any] = assemble_app().openapi()
 SCHEMAS: dict[str, Any] = DOCUMENT["components"]["schemas"]
@@ -57,3 +62,46 @@ def _strings(schema: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_string_of_a_request_body_declares_that_nul_is_refused(model: str) -> None:
     for schema in _strings(SCHEMAS[model]):
         assert not re.search(schema["pattern"], "a\x00b"), schema
+
+
+def declared_valid(document: dict[str, Any], model: str, body: dict[str, Any]) -> bool:
+    return bool(jsonschema_rs.validator_for(document["components"]["schemas"][model]).is_valid(body))
+
+
+PROFILE_BODIES = [
+    {"password": "new-password-1", "old_password": PASSWORD_OF_ADMIN},
+    {"password": "new-password-1"},
+    {"old_password": PASSWORD_OF_ADMIN},
+    {"password": "new-password-1", "old_password": None},
+    {"password": None, "old_password": None},
+    {"full_name": "Ada"},
+]
+
+
+@pytest.mark.parametrize("body", PROFILE_BODIES)
+def test_the_document_and_the_api_agree_on_the_password_pair(
+    client: TestClient, admin_token: str, body: dict[str, Any]
+) -> None:
+    document = client.get("/openapi.json").json()
+    response = client.patch("/users/me", json=body, headers=bearer(admin_token))
+    assert declared_valid(document, "ProfileUpdate", body) == (response.status_code != 422), response.text
+
+
+@pytest.mark.parametrize("disabled", [True, False, None, "yes", 1])
+def test_the_document_and_the_api_agree_on_disabled(
+    client: TestClient, admin_token: str, make_user: Callable[..., int], disabled: object
+) -> None:
+    make_user("bea", "user")
+    document = client.get("/openapi.json").json()
+    response = client.patch("/users/bea", json={"disabled": disabled}, headers=bearer(admin_token))
+    assert declared_valid(document, "UserUpdate", {"disabled": disabled}) == (response.status_code != 422)
+
+
+@pytest.mark.parametrize("roles", [["editor"], ["auditor", "user"], [""], ["no-such-role"], []])
+def test_the_document_names_the_roles_a_new_user_may_hold(
+    client: TestClient, admin_token: str, roles: list[str]
+) -> None:
+    document = client.get("/openapi.json").json()
+    body = {"username": f"new{len(roles)}{''.join(roles)}", "password": "long-enough-1", "roles": roles}
+    response = client.post("/users", json=body, headers=bearer(admin_token))
+    assert declared_valid(document, "UserCreate", body) == (response.status_code != 422), response.text
