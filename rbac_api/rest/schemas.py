@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from rbac_api.core.passwords import MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, password_problem
 from rbac_api.core.profile import EMAIL_MAX, EMAIL_PATTERN, FULL_NAME_MAX, email_problem
 from rbac_api.core.text import NO_NUL_PATTERN, NUL_MESSAGE, nul_path
+from rbac_api.store.tables import USERNAME_MAX
 from rbac_api.store.users import UserRecord
 
 
@@ -74,7 +75,14 @@ class Strict(BaseModel):
 
 
 class UserCreate(Strict):
-    username: str = Field(min_length=1, max_length=256)
+    username: str = Field(
+        min_length=1,
+        max_length=USERNAME_MAX,
+        description=(
+            f"1 to {USERNAME_MAX} characters, also once normalised (NFKC and case-folded: `Alice` and "
+            "`ALICE` are one account); no control, invisible or space characters; not `me`"
+        ),
+    )
     password: Password
     email: Email = None
     full_name: FullName = None

@@ -105,3 +105,13 @@ def test_the_document_names_the_roles_a_new_user_may_hold(
     body = {"username": f"new{len(roles)}{''.join(roles)}", "password": "long-enough-1", "roles": roles}
     response = client.post("/users", json=body, headers=bearer(admin_token))
     assert declared_valid(document, "UserCreate", body) == (response.status_code != 422), response.text
+
+
+@pytest.mark.parametrize("length", [64, 65])
+def test_the_document_and_the_api_agree_on_the_user_name_length(
+    client: TestClient, admin_token: str, length: int
+) -> None:
+    document = client.get("/openapi.json").json()
+    body = {"username": "x" * length, "password": "long-enough-1"}
+    response = client.post("/users", json=body, headers=bearer(admin_token))
+    assert declared_valid(document, "UserCreate", body) == (response.status_code != 422), response.text
