@@ -20,6 +20,8 @@ from tests.reload.conftest import Server
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 MAX_EXAMPLES = 30
+#: What the document cannot say, with the reason for each entry.
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 def schemathesis_run(server: Server, username: str, root: Path) -> subprocess.CompletedProcess[str]:
@@ -34,6 +36,7 @@ def schemathesis_run(server: Server, username: str, root: Path) -> subprocess.Co
     }
     command = [
         SCHEMATHESIS,
+        f"--config-file={CONFIG}",
         "run",
         f"{server.url}/openapi.json",
         "--checks=all",
