@@ -24,7 +24,7 @@ from rbac_api.pidfiles import registered
 from rbac_api.policy import PolicyEngine, load_policy
 from rbac_api.reload import PolicyReloader, reloading
 from rbac_api.rest import documents, sessions, system, token, users
-from rbac_api.rest.errors import install_error_handlers
+from rbac_api.rest.errors import TRANSPORT_RESPONSES, install_error_handlers
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import Authenticator, UserStateCache
 from rbac_api.services.bootstrap import ensure_first_admin
@@ -160,7 +160,7 @@ def assemble_app(
         *pages,
         *routers,
     ):
-        app.include_router(router)
+        app.include_router(router, responses=TRANSPORT_RESPONSES)
     return app
 
 

@@ -119,6 +119,12 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
 
 
+#: What every operation may answer before it runs (`BodyLimit`, for a body of any method); declared on
+#: every route `assemble_app` includes, an application's own too.
+TRANSPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"description": "Request body larger than RBAC_MAX_BODY_BYTES"},
+}
+
 #: For `responses=` on protected routes, so the OpenAPI document declares what clients will meet.
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "More than one Authorization header"},
