@@ -24,7 +24,7 @@ from rbac_api.pidfiles import registered
 from rbac_api.policy import PolicyEngine, load_policy
 from rbac_api.reload import PolicyReloader, reloading
 from rbac_api.rest import documents, sessions, system, token, users
-from rbac_api.rest.errors import install_error_handlers
+from rbac_api.rest.errors import TRANSPORT_RESPONSES, install_error_handlers
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import Authenticator, UserStateCache
 from rbac_api.services.bootstrap import ensure_first_admin
@@ -126,7 +126,7 @@ def create_app(
         )
     app.state.rbac = rbac
     app.state.reloader = PolicyReloader(rbac.engine, settings.policy_dir, targets)
-    _publish_scopes_in_openapi(app, rbac)
+    _publish_policy_in_openapi(app, rbac)
     return app
 
 
@@ -161,7 +161,7 @@ def assemble_app(
         *pages,
         *routers,
     ):
-        app.include_router(router)
+        app.include_router(router, responses=TRANSPORT_RESPONSES)
     return app
 
 
@@ -202,17 +202,22 @@ def graphql_router(schema: strawberry.Schema, settings: Settings) -> RbacGraphQL
     )
 
 
-def _publish_scopes_in_openapi(app: FastAPI, rbac: Rbac) -> None:
-    """The OAuth2 scheme's scopes and descriptions come from the policy catalogue in force."""
+def _publish_policy_in_openapi(app: FastAPI, rbac: Rbac) -> None:
+    """The policy in force, in the document: the OAuth2 scheme's scopes and descriptions from its
+    catalogue, and its roles as the names a new user's `roles` may hold."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         document = build()
+        policy = rbac.engine.policy
         schemes = document.get("components", {}).get("securitySchemes", {})
         for scheme in schemes.values():
             flow = scheme.get("flows", {}).get("password")
             if flow is not None:
-                flow["scopes"] = {n: s.description for n, s in rbac.engine.policy.scopes.items()}
+                flow["scopes"] = {n: s.description for n, s in policy.scopes.items()}
+        new_user = document.get("components", {}).get("schemas", {}).get("UserCreate")
+        if new_user is not None:
+            new_user["properties"]["roles"]["anyOf"][0]["items"]["enum"] = sorted(policy.roles)
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 NUL = "\x00"
 NUL_MESSAGE = "must not contain NUL (\\u0000) characters"
+#: The rule as a JSON Schema pattern, for API documents.
+NO_NUL_PATTERN = r"^[^\x00]*$"
 
 
 def nul_path(value: object, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:

@@ -24,13 +24,18 @@ from rbac_api.transport.refusals import TOO_DEEP_MESSAGE, graphql_error_body
 
 log = logging.getLogger("rbac_api.graphql")
 
+JSON = "application/json"
+_UNSUPPORTED = 'Send the operation as application/json ({{"query": ..., "variables": {{...}}}}), not {}'
+
 
 class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     """JSON POST (and GET for queries) only: form and `text/plain` bodies, multipart uploads, batches and
     WebSocket protocols are all refused; the routes stay out of the OpenAPI document.
 
     A request refused before execution (body, content type, HTTP method) is a 4xx whose body is still
-    GraphQL-shaped, with `extensions.code` `BAD_REQUEST`, so clients read every error the same way.
+    GraphQL-shaped, with `extensions.code` `BAD_REQUEST`, so clients read every error the same way: 405
+    (with `Allow: POST`) for an operation GET may not carry, 415 for a body that is not JSON, 400 for a
+    batch or a malformed request (GraphQL over HTTP, §7).
     """
 
     def __init__(self, executor: Executor, *, allow_get: bool, ide: bool) -> None:
@@ -55,7 +60,17 @@ class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         try:
             return await super().run(request, context, root_value)
         except HTTPException as exc:
-            return transport_refusal(exc.status_code, exc.reason)
+            # Only POST carries every operation: a 405 here is an operation sent over GET.
+            headers = {"Allow": "POST"} if exc.status_code == 405 else None
+            return transport_refusal(exc.status_code, exc.reason, headers)
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry refuses a body that is not JSON with a 400; it is a 415 (Unsupported Media Type)."""
+        if request.method != "GET":
+            content_type = (request.content_type or "").split(";")[0].strip().lower()
+            if content_type != JSON:
+                raise HTTPException(415, _UNSUPPORTED.format(content_type or "a body without a type"))
+        return await super().parse_http_body(request)
 
     def decode_json(self, data: str | bytes) -> object:
         """The body (or a GET `variables`): one JSON object. Nesting deep enough to exhaust the stack while
@@ -95,13 +110,15 @@ class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
                 allowed=allowed,
             )
         except InvalidOperationTypeError as exc:
-            raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)) from None
+            status = 405 if request_adapter.method == "GET" else 400
+            reason = exc.as_http_error_reason(request_adapter.method)
+            raise HTTPException(status, f"{reason}; send it with POST" if status == 405 else reason) from None
         return ExecutionResult(data=result.data, errors=result.errors)
 
 
-def transport_refusal(status: int, reason: str) -> JSONResponse:
+def transport_refusal(status: int, reason: str, headers: dict[str, str] | None = None) -> JSONResponse:
     """A request refused before any GraphQL ran, shaped like a GraphQL error; logged as one line."""
     code = "NOT_FOUND" if status == 404 else "BAD_REQUEST"
     if log.isEnabledFor(logging.INFO):
         log.info(json.dumps({"event": "graphql_error", "code": code, "status": status, "message": reason}))
-    return JSONResponse(graphql_error_body(reason, code), status_code=status)
+    return JSONResponse(graphql_error_body(reason, code), status_code=status, headers=headers)

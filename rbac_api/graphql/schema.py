@@ -80,11 +80,15 @@ class Query:
 
     @strawberry.field(
         permission_classes=[AllowAny],
-        description="Whether the caller holds every one of `scopes` (false when anonymous); never an error",
+        description=(
+            "Whether the caller holds every one of `scopes`: true for an empty list (holding all of none "
+            "is true, as with any all-of check), false when one is not a scope name; an anonymous caller "
+            "holds no scope. Never an error"
+        ),
     )
     def can(self, info: Ctx, scopes: list[str]) -> bool:
         required = frozenset(scopes)
-        if not required or not all(is_scope_name(s) for s in required):
+        if not all(is_scope_name(s) for s in required):
             return False
         return info.context.rbac.engine.check(info.context.principal, required).allowed
 

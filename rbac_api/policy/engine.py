@@ -50,7 +50,9 @@ class PolicyEngine:
         return self._policy.granted(roles)
 
     def check(self, principal: Principal, required: frozenset[str]) -> Decision:
-        """Allow when `principal` holds every scope in `required`."""
+        """Allow when `principal` holds every scope in `required`: always for an empty `required` (all of
+        none is held, as `all([])` is true), which is why a route that asks for no scope asks only for a
+        token, and GraphQL's `can(scopes: [])` is true."""
         held = principal.scopes
         if required <= held:
             return Decision(True, required, _NOTHING)

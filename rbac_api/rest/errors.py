@@ -21,7 +21,8 @@ from rbac_api.core.errors import (
     RateLimited,
     RbacError,
 )
-from rbac_api.transport.refusals import TOO_DEEP_MESSAGE, is_graphql_request, refusal_body
+from rbac_api.rest.methods import allowed_methods
+from rbac_api.transport.refusals import TOO_DEEP_MESSAGE, is_graphql_request, refusal_body, route_path
 
 _STATUS: dict[type[RbacError], int] = {
     NotAuthenticated: 401,
@@ -67,13 +68,41 @@ async def _bad_request(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc)
 
 
+#: Why FastAPI could not parse a JSON body, by the exception behind its 400 "There was an error parsing
+#: the body" (a JSON syntax error is already a 422 `json_invalid`).
+_UNPARSABLE: dict[type[BaseException], str] = {
+    RecursionError: TOO_DEEP_MESSAGE,
+    UnicodeDecodeError: "Request body is not UTF-8; send JSON encoded in UTF-8 (RFC 8259)",
+}
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """FastAPI's own answer, except that a body too deeply nested to parse says so: FastAPI turns every
-    parse failure other than bad JSON syntax into 'There was an error parsing the body'."""
+    """FastAPI's own answer, except for two things it gets wrong. A body it cannot parse is one answer
+    whatever the reason, the 422 `json_invalid` that it gives for a JSON syntax error and that the OpenAPI
+    document declares: FastAPI turns every other parse failure into a bare, undocumented 400. And a 405
+    names every method of its path."""
     assert isinstance(exc, HTTPException)
-    if isinstance(exc.__cause__, RecursionError):
-        return JSONResponse({"detail": TOO_DEEP_MESSAGE}, status_code=400)
+    cause = exc.__cause__
+    unparsable = _UNPARSABLE.get(type(cause)) if exc.status_code == 400 and cause is not None else None
+    if unparsable is not None:
+        return _unparsable_body(unparsable)
+    if exc.status_code == 405:
+        return _method_not_allowed(request)
     return await http_exception_handler(request, exc)
+
+
+def _unparsable_body(message: str) -> JSONResponse:
+    """422 in the shape of FastAPI's answer to a JSON syntax error."""
+    return JSONResponse({"detail": [{"loc": ["body"], "msg": message, "type": "json_invalid"}]}, 422)
+
+
+def _method_not_allowed(request: Request) -> JSONResponse:
+    """405 with every method the path answers in `Allow`, not only those of the first route matched."""
+    path = route_path(request.scope)
+    allow = allowed_methods(request.app).allow(path)
+    message = f"{request.method} is not allowed on {path}; it answers {allow}"
+    body = refusal_body(request.scope, message, "BAD_REQUEST")
+    return JSONResponse(body, status_code=405, headers={"Allow": allow})
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -89,6 +118,12 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
 
+
+#: What every operation may answer before it runs (`BodyLimit`, for a body of any method); declared on
+#: every route `assemble_app` includes, an application's own too.
+TRANSPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"description": "Request body larger than RBAC_MAX_BODY_BYTES"},
+}
 
 #: For `responses=` on protected routes, so the OpenAPI document declares what clients will meet.
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rbac_api.core.passwords import password_problem
-from rbac_api.core.profile import EMAIL_MAX, FULL_NAME_MAX, email_problem
-from rbac_api.core.text import NUL_MESSAGE, nul_path
+from rbac_api.core.passwords import MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, password_problem
+from rbac_api.core.profile import EMAIL_MAX, EMAIL_PATTERN, FULL_NAME_MAX, email_problem
+from rbac_api.core.text import NO_NUL_PATTERN, NUL_MESSAGE, nul_path
+from rbac_api.store.tables import USERNAME_MAX
 from rbac_api.store.users import UserRecord
 
 
@@ -27,16 +28,43 @@ def _valid_email(value: str | None) -> str | None:
     return value
 
 
-Password = Annotated[str, AfterValidator(_valid_password)]
-Email = Annotated[str | None, Field(max_length=EMAIL_MAX), AfterValidator(_valid_email)]
+#: The rules of `password_problem`, declared: 8 to 72 characters, and at most 72 bytes in UTF-8, which
+#: JSON Schema cannot say, so the description does (and the check stays).
+Password = Annotated[
+    str,
+    Field(
+        # Declared only: `password_problem` enforces them, with messages that name the byte limit.
+        json_schema_extra={"minLength": MIN_PASSWORD_CHARS, "maxLength": MAX_PASSWORD_BYTES},
+        description=(
+            f"{MIN_PASSWORD_CHARS} to {MAX_PASSWORD_BYTES} characters, and at most {MAX_PASSWORD_BYTES} "
+            "bytes in UTF-8 (bcrypt reads no more); no NUL character"
+        ),
+    ),
+    AfterValidator(_valid_password),
+]
+Email = Annotated[
+    Annotated[str, Field(max_length=EMAIL_MAX, json_schema_extra={"pattern": EMAIL_PATTERN})] | None,
+    AfterValidator(_valid_email),
+]
 FullName = Annotated[str | None, Field(max_length=FULL_NAME_MAX)]
+
+
+def _declare_no_nul(schema: dict[str, Any]) -> None:
+    """What `Strict._no_nul` enforces, in the OpenAPI document: each string without a pattern of its own
+    (the e-mail's excludes NUL already) gets the NUL-free one."""
+    if schema.get("type") == "string":
+        schema.setdefault("pattern", NO_NUL_PATTERN)
+    for value in schema.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                _declare_no_nul(item)
 
 
 class Strict(BaseModel):
     """Unknown fields are refused: sign-up cannot smuggle `disabled` or `roles` in (mass assignment).
     No field may hold a NUL character (`rbac_api.core.text`), whatever its type says."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_declare_no_nul)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -47,20 +75,50 @@ class Strict(BaseModel):
 
 
 class UserCreate(Strict):
-    username: str = Field(min_length=1, max_length=256)
+    username: str = Field(
+        min_length=1,
+        max_length=USERNAME_MAX,
+        description=(
+            f"1 to {USERNAME_MAX} characters, also once normalised (NFKC and case-folded: `Alice` and "
+            "`ALICE` are one account); no control, invisible or space characters; not `me`"
+        ),
+    )
     password: Password
     email: Email = None
     full_name: FullName = None
     roles: list[str] | None = None
 
 
+def _absent_means_unchanged(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class UserUpdate(Strict):
     email: Email = None
     full_name: FullName = None
-    disabled: bool | None = None
+    #: true or false; leave it out to leave it as it is (null is refused, as the document says). The
+    #: None default only stands for "absent" (the handler dumps with `exclude_unset`), never for a value.
+    disabled: bool = Field(default=None, strict=True, json_schema_extra=_absent_means_unchanged)  # type: ignore[assignment]
+
+
+def _declare_password_pair(schema: dict[str, Any]) -> None:
+    """`_password_pair`, declared: both passwords given, or neither (absent or null)."""
+    schema["anyOf"] = [
+        {
+            "required": ["password", "old_password"],
+            "properties": {name: {"type": "string"} for name in _PAIR},
+        },
+        {"properties": {name: {"type": "null"} for name in _PAIR}},
+    ]
+    _declare_no_nul(schema)
+
+
+_PAIR = ("password", "old_password")
 
 
 class ProfileUpdate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_declare_password_pair)
+
     email: Email = None
     full_name: FullName = None
     password: Password | None = None

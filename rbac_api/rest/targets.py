@@ -35,10 +35,10 @@ def route_targets(app: FastAPI) -> list[Target]:
     if app.docs_url:
         docs.add(app.swagger_ui_oauth2_redirect_url)
     graphql = getattr(app.state, "graphql_schema", None) is not None
-    return [target for route, view in _routes(app) for target in _targets(route, view, docs, graphql)]
+    return [target for route, view in served_routes(app) for target in _targets(route, view, docs, graphql)]
 
 
-def _routes(app: FastAPI) -> Iterator[tuple[BaseRoute, Any]]:
+def served_routes(app: FastAPI) -> Iterator[tuple[BaseRoute, Any]]:
     """Each route as declared, and a view of it as served (prefix, router dependencies and all)."""
     iterate = getattr(fastapi.routing, "iter_route_contexts", None)
     if iterate is None:  # FastAPI before lazily included routers: app.routes are the served routes

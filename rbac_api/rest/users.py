@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, Security
+from pydantic import AfterValidator
 
 from rbac_api.core.principal import Principal
 from rbac_api.rest.deps import RbacDep, current_principal, optional_principal
@@ -13,6 +14,7 @@ from rbac_api.rest.responses import ModelResponse
 from rbac_api.rest.schemas import ProfileUpdate, UserCreate, UserOut, UserPage, UserUpdate
 from rbac_api.rest.targets import public_route
 from rbac_api.services import accounts
+from rbac_api.store.users import CURSOR_MESSAGE, CURSOR_PATTERN, is_cursor
 from rbac_api.transport.clients import client_of
 
 router = APIRouter(prefix="/users", tags=["users"], responses=AUTH_RESPONSES)
@@ -22,6 +24,21 @@ ProfileWriter = Annotated[Principal, Security(current_principal, scopes=["profil
 UsersReader = Annotated[Principal, Security(current_principal, scopes=["users:read"])]
 UsersWriter = Annotated[Principal, Security(current_principal, scopes=["users:write"])]
 RoleAssigner = Annotated[Principal, Security(current_principal, scopes=["roles:assign"])]
+
+
+def _issued_cursor(cursor: str | None) -> str | None:
+    if cursor is not None and not is_cursor(cursor):
+        raise ValueError(CURSOR_MESSAGE)
+    return cursor
+
+
+#: Checked here, so that a refusal names the query parameter (`["query", "cursor"]`), and declared with
+#: its pattern, so that the OpenAPI document says which strings are cursors.
+Cursor = Annotated[
+    str | None,
+    Query(max_length=64, json_schema_extra={"pattern": CURSOR_PATTERN}),
+    AfterValidator(_issued_cursor),
+]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such user (or role)"}}
 CHANGE: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
@@ -98,7 +115,7 @@ async def list_users(
     rbac: RbacDep,
     _principal: UsersReader,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Cursor = None,
 ) -> UserPage:
     records, next_cursor = await accounts.list_accounts(rbac, limit=limit, cursor=cursor)
     return UserPage(items=[UserOut.of(r) for r in records], next_cursor=next_cursor)

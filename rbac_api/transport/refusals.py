@@ -11,12 +11,16 @@ GRAPHQL_PATH = "/graphql"
 TOO_DEEP_MESSAGE = "Request body is JSON nested too deeply to parse; send fewer levels of arrays and objects"
 
 
-def is_graphql_request(scope: Mapping[str, Any]) -> bool:
-    """True for /graphql and below, also when the app is served under a `root_path` prefix."""
+def route_path(scope: Mapping[str, Any]) -> str:
+    """The path the app's routes match: the request's, less the `root_path` prefix it is served under."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
-    if root and path.startswith(root):
-        path = path[len(root) :]
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def is_graphql_request(scope: Mapping[str, Any]) -> bool:
+    """True for /graphql and below, also when the app is served under a `root_path` prefix."""
+    path = route_path(scope)
     return path == GRAPHQL_PATH or path.startswith(GRAPHQL_PATH + "/")
 
 

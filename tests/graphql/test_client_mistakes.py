@@ -76,7 +76,12 @@ MISTAKES = [
         content=f'{{"query": "{{ __typename }}", "other": "{SENT}',
     ),
     Mistake(
-        "wrong content type", *REFUSED, "Unsupported content type", content=SENT, content_type="text/plain"
+        "wrong content type",
+        415,
+        "BAD_REQUEST",
+        "Send the operation as application/json",
+        content=SENT,
+        content_type="text/plain",
     ),
     Mistake(
         "a JSON body that is not an object", *REFUSED, "Send one operation as a JSON object", json=[SENT]
@@ -109,8 +114,9 @@ MISTAKES = [
     ),
     Mistake(
         "mutation over GET",
-        *REFUSED,
-        "mutations are not allowed when using GET",
+        405,
+        "BAD_REQUEST",
+        "mutations are not allowed when using GET; send it with POST",
         method="GET",
         params={
             "query": 'mutation { deleteUser(username: "admin") }',

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.graphql.conftest import codes, error_at, gql
 
@@ -114,6 +116,22 @@ def test_can_answers_without_errors(client: TestClient, plain_token: str) -> Non
 
 def test_can_is_false_for_an_anonymous_caller(client: TestClient) -> None:
     assert gql(client, '{ can(scopes: ["profile:read"]) }') == {"data": {"can": False}}
+
+
+def test_can_of_an_empty_list_is_true_for_every_caller(client: TestClient, plain_token: str) -> None:
+    """Holding every one of no scopes is true (vacuous truth, as Python's `all([])`), anonymous or not."""
+    query = "{ can(scopes: []) }"
+    assert [gql(client, query, token) for token in (None, plain_token)] == [{"data": {"can": True}}] * 2
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(asked=st.lists(st.sampled_from(["profile:read", "profile:write", "users:read", "roles:assign"])))
+def test_can_is_true_exactly_for_lists_of_scopes_the_caller_holds(
+    client: TestClient, plain_token: str, asked: list[str]
+) -> None:
+    """The plain user holds profile:read and profile:write: `can` is true exactly for lists of those."""
+    body = gql(client, "query($s: [String!]!) { can(scopes: $s) }", plain_token, s=asked)
+    assert body == {"data": {"can": set(asked) <= {"profile:read", "profile:write"}}}
 
 
 def test_admin_manages_users_through_mutations(client: TestClient, admin_token: str) -> None:

@@ -1,4 +1,5 @@
-"""Transport hardening: JSON only, no mutations over GET, no uploads, no WebSockets, not in OpenAPI."""
+"""Transport hardening: JSON only, no mutations over GET, no uploads, no batches, no WebSockets, not in
+OpenAPI; each refusal a GraphQL error with the status GraphQL over HTTP gives it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from tests.graphql.conftest import codes
 
-QUERY = "{ can(scopes: []) }"
+QUERY = '{ can(scopes: ["profile:read"]) }'
+REFUSED = {"code": "BAD_REQUEST"}
 
 
 def test_json_post_executes_with_status_200(client: TestClient) -> None:
@@ -20,7 +22,7 @@ def test_json_post_executes_with_status_200(client: TestClient) -> None:
     ("content_type", "body"),
     [
         ("application/x-www-form-urlencoded", "query=%7B+can%28scopes%3A+%5B%5D%29+%7D"),
-        ("text/plain", '{"query": "{ can(scopes: []) }"}'),
+        ("text/plain", '{"query": "{ __typename }"}'),
         (
             "multipart/form-data; boundary=x",
             '--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{}\r\n--x--',
@@ -28,9 +30,18 @@ def test_json_post_executes_with_status_200(client: TestClient) -> None:
     ],
     ids=["form", "text-plain", "multipart"],
 )
-def test_non_json_bodies_are_refused(client: TestClient, content_type: str, body: str) -> None:
+def test_non_json_bodies_are_refused_as_unsupported_media_type(
+    client: TestClient, content_type: str, body: str
+) -> None:
     response = client.post("/graphql", content=body, headers={"content-type": content_type})
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["extensions"] == REFUSED
+
+
+def test_a_batch_is_refused_as_a_bad_request(client: TestClient) -> None:
+    response = client.post("/graphql", json=[{"query": QUERY}, {"query": QUERY}])
     assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"] == REFUSED
 
 
 def test_queries_over_get_execute(client: TestClient) -> None:
@@ -38,10 +49,14 @@ def test_queries_over_get_execute(client: TestClient) -> None:
     assert (response.status_code, response.json()) == (200, {"data": {"can": False}})
 
 
-def test_mutations_over_get_are_refused(client: TestClient) -> None:
+def test_mutations_over_get_are_refused_as_method_not_allowed_naming_post(client: TestClient) -> None:
     response = client.get("/graphql", params={"query": 'mutation { deleteUser(username: "admin") }'})
-    assert response.status_code == 400
-    assert "mutations are not allowed when using GET" in response.text
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+    [error] = response.json()["errors"]
+    assert error == {
+        "message": "mutations are not allowed when using GET; send it with POST",
+        "extensions": REFUSED,
+    }
 
 
 def test_websocket_connections_are_refused(client: TestClient) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from rbac_api.core.principal import Principal
 from rbac_api.policy import PolicyEngine, load_policy
 from tests.conftest import POLICY_DIR
@@ -24,6 +27,21 @@ def test_check_denies_naming_the_missing_scopes() -> None:
     decision = ENGINE.check(principal(scopes={"users:read"}), frozenset({"users:read", "users:write"}))
     assert not decision.allowed
     assert decision.missing == frozenset({"users:write"})
+
+
+def test_check_of_no_scopes_is_allowed_even_holding_none() -> None:
+    """All of an empty list is held, as `all([])` is true; `check_any` of one is a denial, as `any([])`."""
+    assert ENGINE.check(principal(scopes=set()), frozenset()).allowed
+
+
+SCOPES = st.frozensets(st.sampled_from(sorted(ENGINE.policy.scopes)))
+
+
+@given(held=SCOPES, required=SCOPES)
+def test_check_allows_exactly_when_every_required_scope_is_held(
+    held: frozenset[str], required: frozenset[str]
+) -> None:
+    assert ENGINE.check(principal(scopes=set(held)), required).allowed == all(s in held for s in required)
 
 
 def test_check_any_allows_one_of_several() -> None:

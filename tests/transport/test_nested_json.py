@@ -1,4 +1,7 @@
-"""JSON nested too deeply to parse is a 400 that says so, on every JSON route: never a 500 or a traceback."""
+"""JSON nested too deeply to parse is refused saying so, on every JSON route: never a 500 or a traceback.
+
+Over REST that is the answer to any unparsable body (tests/rest/test_unparsable_bodies.py): 422.
+"""
 
 from __future__ import annotations
 
@@ -26,12 +29,13 @@ def nested(depth: int = DEPTH) -> str:
     ],
     ids=["create-user", "own-profile", "other-user", "document", "whole-body"],
 )
-def test_a_deeply_nested_rest_body_is_a_400_that_says_so(
+def test_a_deeply_nested_rest_body_is_a_422_json_invalid_that_says_so(
     client: TestClient, admin_token: str, caplog: pytest.LogCaptureFixture, method: str, path: str, body: str
 ) -> None:
     headers = {**bearer(admin_token), "content-type": "application/json"}
     response = client.request(method, path, content=body, headers=headers)
-    assert (response.status_code, response.json()) == (400, {"detail": MESSAGE})
+    detail = [{"loc": ["body"], "msg": MESSAGE, "type": "json_invalid"}]
+    assert (response.status_code, response.json()) == (422, {"detail": detail})
     assert not [record for record in caplog.records if record.exc_info]
 
 

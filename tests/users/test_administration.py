@@ -36,6 +36,11 @@ def test_a_cursor_we_did_not_issue_is_a_422(client: TestClient, admin_token: str
     assert response.status_code == 422
 
 
+def test_a_refused_cursor_is_located_in_the_query_string(client: TestClient, admin_token: str) -> None:
+    response = client.get("/users", params={"cursor": "garbage"}, headers=bearer(admin_token))
+    assert [error["loc"] for error in response.json()["detail"]] == [["query", "cursor"]]
+
+
 @pytest.mark.parametrize("limit", [0, 101, -1])
 def test_page_size_out_of_range_is_a_422(client: TestClient, admin_token: str, limit: int) -> None:
     assert client.get("/users", params={"limit": limit}, headers=bearer(admin_token)).status_code == 422
