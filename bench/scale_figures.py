@@ -1,0 +1,178 @@
+"""The scale benchmark's table and notes: each larger size against the smallest, the deep page against the
+first, and the plans of the queries at the largest size."""
+
+from __future__ import annotations
+
+from bench import report
+from bench.load import WrkResult
+from bench.plans import Plan
+from bench.population import ENDED_SESSIONS, Population
+from bench.report import Figure, Section
+from bench.scale_http import CASES, CONNECTIONS, FRESH_TOKENS, NAMES, PAGE
+from bench.stats import Series
+
+#: "About the same cost": at most this much dearer at 10 or 100 times the users (throughput at least its
+#: inverse).
+GROWTH = 1.25
+STORE_CASES = ("first page", "deep page", "lookup by name", "user state", "ended sessions", "admin change")
+SAMPLE_SECONDS = 0.6
+#: Each checked call: the plans of the queries it sent, and the indexes they must use.
+Checked = dict[str, tuple[list[Plan], tuple[str, ...]]]
+
+
+def section(
+    populations: list[Population],
+    store: dict[str, Series],
+    http: dict[str, list[WrkResult]],
+    plans: Checked,
+    sizes: dict[str, str],
+    rounds: int,
+    seconds: float,
+) -> Section:
+    users = [p.users for p in populations]
+    others = ", ".join(f"{n:,}" for n in users[:-1])
+    result = Section(
+        "10", f"Scale: {users[-1]:,} users on PostgreSQL vs {others} (cursor pages, look-ups, token checks)"
+    )
+    result.figures += [
+        Figure(f"load {p.users:,} users (COPY + VACUUM ANALYZE)", report.seconds(p.load_seconds))
+        for p in populations
+    ]
+    result.figures += _store_figures(store, users)
+    result.figures += _http_figures(http, users)
+    result.figures += _plan_figures(plans, users[-1])
+    result.notes += _notes(populations, rounds, seconds, sizes)
+    result.notes += _plan_notes(plans, users[-1])
+    return result
+
+
+def _store_figures(store: dict[str, Series], users: list[int]) -> list[Figure]:
+    n, N = users[0], users[-1]
+    figures = [
+        report.compare(
+            f"store: {case}, {size:,} vs {n:,} users",
+            store[f"{case}@{size}"],
+            store[f"{case}@{n}"],
+            f"{n:,}:",
+            at_most=GROWTH,
+        )
+        for case in STORE_CASES
+        for size in users[1:]
+    ]
+    figures.append(
+        report.compare(
+            f"store: deep page vs first page, {N:,} users",
+            store[f"deep page@{N}"],
+            store[f"first page@{N}"],
+            "first page:",
+            at_most=GROWTH,
+        )
+    )
+    figures.append(
+        report.compare(
+            f"store: deep page by OFFSET (not used; for scale) vs by cursor, {N:,} users",
+            store[f"deep page by OFFSET@{N}"],
+            store[f"deep page@{N}"],
+            "cursor:",
+        )
+    )
+    return figures
+
+
+def _http_figures(http: dict[str, list[WrkResult]], users: list[int]) -> list[Figure]:
+    rps = {key: Series(tuple(r.requests_per_second for r in runs)) for key, runs in http.items()}
+    n, N = users[0], users[-1]
+    figures = [
+        report.compare(
+            f"HTTP: {case}, {size:,} vs {n:,} users",
+            rps[f"{case}@{size}"],
+            rps[f"{case}@{n}"],
+            f"{n:,}:",
+            at_least=1 / GROWTH,
+            unit="rate",
+        )
+        for case in CASES
+        for size in users[1:]
+    ]
+    figures.append(
+        report.compare(
+            f"HTTP: deep page vs first page, {N:,} users",
+            rps[f"deep page@{N}"],
+            rps[f"first page@{N}"],
+            "first page:",
+            at_least=1 / GROWTH,
+            unit="rate",
+        )
+    )
+    return figures
+
+
+def _plan_figures(plans: Checked, users: int) -> list[Figure]:
+    figures = []
+    for name, (found, indexes) in plans.items():
+        scans = list(dict.fromkeys(scan for plan in found for scan in plan.scans))
+        sequential = any(scan.startswith("Seq Scan") for scan in scans)
+        met = not sequential and all(any(plan.uses(index) for plan in found) for index in indexes)
+        figures.append(
+            Figure(
+                f"plan at {users:,}: {name}",
+                "; ".join(scans),
+                target="no Seq Scan; " + ", ".join(indexes),
+                met="yes" if met else "**no**",
+            )
+        )
+    return figures
+
+
+def _notes(populations: list[Population], rounds: int, seconds: float, sizes: dict[str, str]) -> list[str]:
+    users = [p.users for p in populations]
+    listed = ", ".join(f"{n:,}" for n in users)
+    loads = ", ".join(f"{p.users:,} users in {p.load_seconds:.1f} s" for p in populations)
+    return [
+        "PostgreSQL 15: a throwaway cluster from `tests.pg_cluster` (initdb defaults: shared_buffers 128 MB; "
+        f"fsync off, as for the test suite), one database per size ({listed} users) in it; the postmaster "
+        "is pinned with `taskset -c 1` (every backend it forks inherits that), so the database shares core "
+        "1 with wrk and the service has core 0 to itself. The machine has 2 cores and was shared with other "
+        "work during the run (see the load averages above): ratios of interleaved runs are what count.",
+        f"Loading ({loads}): the schema from the service's migrations, then psycopg COPY in chunks of "
+        "50,000 rows: users (`user0000001`..., e-mail, full name, and one bcrypt hash of cost 4 computed "
+        "once and copied to every row: no per-user bcrypt call), 1-2 roles each (`user`, and every other "
+        "user one of reader, editor, auditor: 1.5 rows per user), and one session per user (a login in "
+        f"the last two weeks), {ENDED_SESSIONS:,} of them ended a minute ago at every size (the "
+        "ended-session list). The COPYs run with `session_replication_role = replica` (no per-row "
+        "foreign-key trigger: the rows are consistent by construction), then `VACUUM ANALYZE`. The "
+        "administrator and the benchmark user are created last through the store, as accounts made after "
+        "an import would be. "
+        f"Sizes at {users[-1]:,}: " + ", ".join(f"{table} {size}" for table, size in sizes.items()) + ".",
+        "Store figures: the service's own `UserStore` / `SessionStore` calls in the runner process "
+        f"(pinned to core 0 meanwhile), each sample the best of 3 `timeit` repeats of about "
+        f"{SAMPLE_SECONDS / 3:.1f} s, {rounds} rounds interleaved (every case at each size in turn). A "
+        "call includes the pool check-out (with `pool_pre_ping`: one extra round trip), the ORM and the "
+        f"queries: a page of {PAGE} is 2 (the users after the cursor's id, then their roles), a look-up "
+        "by name 2, the user state 1 (a join), the ended-session list 1. Look-ups rotate over 10,000 "
+        "users drawn at random from the whole id range. The deep page starts after the id 90% of the "
+        "way through the list. The admin change writes the administrator's full name (to the same "
+        "value): the store then runs the last-administrator check in the change's transaction.",
+        f"HTTP figures: `uvicorn --factory bench.apps:service`, 1 worker, pinned with `taskset -c 0`; wrk "
+        f"(1 thread, {CONNECTIONS} connections) pinned with `taskset -c 1`; {rounds} rounds of {seconds:g} s "
+        "per case and size, interleaved, after a 1 s warm-up of each; every run checked for zero non-2xx "
+        "responses and socket errors. Pages and look-ups: the benchmark user's repeated token (roles user, "
+        "auditor, reader) on a server with the default `RBAC_USER_CACHE_SECONDS=5`; look-ups rotate over "
+        f"{NAMES:,} random names (bench/lua/paths.lua). `me, fresh token` is token verification with the "
+        f"revocation check: a server with `RBAC_USER_CACHE_SECONDS=0` and {FRESH_TOKENS:,} tokens of "
+        "random users, each under its own session (bench/lua/rotate.lua), so every request verifies a "
+        "signature, reads its user's state from the database and re-reads the ended-session list "
+        "(concurrent requests share one read).",
+    ]
+
+
+def _plan_notes(plans: Checked, users: int) -> list[str]:
+    notes = [
+        "Plans: every query a store call sends is captured as sent (SQLAlchemy's `before_cursor_execute`, "
+        f"with its parameters) and run again under `EXPLAIN (ANALYZE, COSTS OFF)` at {users:,} users "
+        "(bench/plans.py). Key lines:"
+    ]
+    for name, (found, _) in plans.items():
+        lines = "; ".join(f"`{line}`" for plan in found for line in plan.key_lines())
+        notes.append(f"Plan, {name}: {lines}")
+    return notes
