@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+Query = tuple[str, Any]
+
 #: Longest plan line kept for the notes (an `= ANY ('{...}')` of 50 ids is long).
 LINE = 100
 
@@ -26,6 +28,12 @@ class Plan:
         """The plan's scan nodes, e.g. `Index Scan using users_pkey on users`."""
         return [_node(line) for line in self.lines if "Scan" in line and " on " in line]
 
+    @property
+    def seconds(self) -> float:
+        """The `Execution Time` EXPLAIN ANALYZE reported."""
+        line = next(line for line in self.lines if line.startswith("Execution Time:"))
+        return float(line.split()[2]) / 1000
+
     def uses(self, index: str) -> bool:
         """Whether some scan of the plan goes through `index` (Index, Index Only or Bitmap Index Scan)."""
         return any(index in scan.split() for scan in self.scans)
@@ -38,7 +46,12 @@ class Plan:
 
 def plans_of(engine: Engine, call: Callable[[], object]) -> list[Plan]:
     """Run `call`, then EXPLAIN ANALYZE each SELECT it sent to `engine` (writes are not replayed)."""
-    sent: list[tuple[str, Any]] = []
+    return explain(engine, captured(engine, call))
+
+
+def captured(engine: Engine, call: Callable[[], object]) -> list[Query]:
+    """Run `call`; the SELECTs it sent to `engine` that read a table, with their parameters."""
+    sent: list[Query] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
         sent.append((statement, parameters))
@@ -48,7 +61,10 @@ def plans_of(engine: Engine, call: Callable[[], object]) -> list[Plan]:
         call()
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    queries = [(statement, parameters) for statement, parameters in sent if _is_query(statement)]
+    return [(statement, parameters) for statement, parameters in sent if _is_query(statement)]
+
+
+def explain(engine: Engine, queries: list[Query]) -> list[Plan]:
     with engine.connect() as connection:
         return [
             Plan(
@@ -56,6 +72,16 @@ def plans_of(engine: Engine, call: Callable[[], object]) -> list[Plan]:
             )
             for statement, params in queries
         ]
+
+
+def database_seconds(engine: Engine, queries: list[Query], repeats: int) -> Callable[[], float]:
+    """A sample function: the database's own time for `queries` (the sum of their `Execution Time`), the
+    best of `repeats` runs; planning, the network and the client are left out."""
+
+    def sample() -> float:
+        return min(sum(plan.seconds for plan in explain(engine, queries)) for _ in range(repeats))
+
+    return sample
 
 
 def _is_query(statement: str) -> bool:

@@ -23,10 +23,10 @@ from sqlmodel import Session, col, select
 
 from bench import scale_figures
 from bench.fixtures import settings_values
-from bench.plans import plans_of
+from bench.plans import captured, database_seconds, plans_of
 from bench.population import Population, change_admin, create_database, populate, username
 from bench.report import Section
-from bench.scale_figures import SAMPLE_SECONDS, STORE_CASES, Checked
+from bench.scale_figures import DATABASE_REPEATS, SAMPLE_SECONDS, STORE_CASES, Checked
 from bench.scale_http import NAMES, PAGE, http_runs
 from bench.stats import Series, interleave, statement
 from rbac_api.store.tables import UserRow
@@ -50,6 +50,7 @@ def user_scale(workdir: Path, rounds: int, seconds: float) -> Section:
             populations.append(_load(server, workdir, size))
         with _pinned({0}):
             store = _store_series(populations, rounds)
+            database = _database_series(populations, rounds)
         largest = populations[-1]
         plans: Checked = {
             name: (plans_of(largest.rbac.db, call), indexes)
@@ -62,7 +63,8 @@ def user_scale(workdir: Path, rounds: int, seconds: float) -> Section:
             population.rbac.db.dispose()
         pg_cluster.stop(cluster)
         shutil.rmtree(cluster, ignore_errors=True)
-    return scale_figures.section(populations, store, http, plans, sizes, rounds, seconds)
+    measured = scale_figures.Measured(store, database, http, plans, sizes)
+    return scale_figures.section(populations, measured, rounds, seconds)
 
 
 def _load(server: str, workdir: Path, size: int) -> Population:
@@ -135,6 +137,16 @@ def _store_series(populations: list[Population], rounds: int) -> dict[str, Serie
         for case in (*STORE_CASES, "deep page by OFFSET")
         for p in populations
     }
+    return interleave(cases, rounds)
+
+
+def _database_series(populations: list[Population], rounds: int) -> dict[str, Series]:
+    """The database's own time for each call's queries, captured once per size and replayed."""
+    cases = {}
+    for case in (*STORE_CASES, "deep page by OFFSET"):
+        for p in populations:
+            queries = captured(p.rbac.db, store_calls(p)[case])
+            cases[f"{case}@{p.users}"] = database_seconds(p.rbac.db, queries, DATABASE_REPEATS)
     return interleave(cases, rounds)
 
 

@@ -74,11 +74,11 @@ def _render(section: Section, heading: list[str]) -> str:
 
 def _heading(argv: list[str], started: float, loads: tuple[str, str], machine: list[str]) -> list[str]:
     minutes = (time.monotonic() - started) / 60
-    command = " ".join(
-        ["make bench-scale" if os.environ.get("BENCH_VIA_MAKE") else ".venv/bin/python -m bench scale", *argv]
-    )
+    command = ".venv/bin/python -m bench scale " + " ".join(argv)
+    if os.environ.get("BENCH_VIA_MAKE"):
+        command = "make bench-scale" + (f' BENCH_ARGS="{" ".join(argv)}"' if argv else "")
     return [
-        f"- Command: `{command}` ({minutes:.1f} minutes, "
+        f"- Command: `{command.strip()}` ({minutes:.1f} minutes, "
         f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC); it starts and removes its own "
         "PostgreSQL cluster (tests/pg_cluster.py; needs `initdb`, `pg_ctl`, `postgres`, `wrk`, `taskset`).",
         *machine,
