@@ -36,7 +36,7 @@ bench: $(VENV)/.installed
 	BENCH_VIA_MAKE=1 $(BIN)/python -m bench $(BENCH_ARGS)
 
 ## The scale benchmark: 10,000, 100,000 and 1,000,000 users in a throwaway PostgreSQL cluster it starts and
-## removes (initdb, pg_ctl, postgres on PATH); about 10 minutes; writes its own section of docs/benchmarks.md.
+## removes (initdb, pg_ctl, postgres on PATH); about 15 minutes; writes its own section of docs/benchmarks.md.
 bench-scale: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	BENCH_VIA_MAKE=1 $(BIN)/python -m bench scale $(BENCH_ARGS)
