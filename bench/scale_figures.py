@@ -204,3 +204,38 @@ def _plan_notes(plans: Checked, users: int) -> list[str]:
         lines = "; ".join(f"`{line}`" for plan in found for line in plan.key_lines())
         notes.append(f"Plan, {name}: {lines}")
     return notes
+
+
+def summary(result: Section, users: list[int]) -> list[str]:
+    """The headline ratios of the table, one line per question, database / store / HTTP side by side."""
+    n, N = users[0], users[-1]
+    named = {figure.name: figure.ratio.split(" ")[0] for figure in result.figures}
+
+    def cells(*names: str) -> str:
+        return " | ".join(named.get(name, "-") for name in names)
+
+    def growth(case: str, http_case: str | None = None) -> str:
+        http = f"HTTP: {http_case or case}, {N:,} vs {n:,} users"
+        return cells(f"database: {case}, {N:,} vs {n:,} users", f"store: {case}, {N:,} vs {n:,} users", http)
+
+    deep = f"deep page vs first page, {N:,} users"
+    offset = f"deep page by OFFSET (not used; for scale) vs by cursor, {N:,} users"
+    deep_cells = cells(f"database: {deep}", f"store: {deep}", f"HTTP: {deep}")
+    offset_cells = cells(f"database: {offset}", f"store: {offset}")
+    return [
+        "| Ratio (median of rounds) | database time | store time | HTTP throughput |",
+        "|---|---|---|---|",
+        f"| deep page / first page, at {N:,} users | {deep_cells} |",
+        f"| deep page by OFFSET / by cursor, at {N:,} users | {offset_cells} | - |",
+        *(
+            f"| {label}, {N:,} / {n:,} users | {growth(case, http_case)} |"
+            for label, case, http_case in (
+                ("first page", "first page", None),
+                ("deep page", "deep page", None),
+                ("look-up by name", "lookup by name", None),
+                ("token check (user state; HTTP: `me, fresh token`)", "user state", "me, fresh token"),
+                ("ended-session list", "ended sessions", None),
+                ("change to an administrator", "admin change", None),
+            )
+        ),
+    ]

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import report
+from bench import report, scale_figures
 from bench.load import REPO
 from bench.report import Section
 from tests import pg_cluster
@@ -36,7 +36,7 @@ def main(argv: list[str], machine: list[str]) -> None:
         section = scale.user_scale(Path(tmp), args.rounds, args.seconds)
     heading = _heading(argv, started, (load_start, _load_average()), machine)
     text = args.out.read_text() if args.out.exists() else "# Benchmarks\n"
-    args.out.write_text(replace_section(text, _render(section, heading)))
+    args.out.write_text(replace_section(text, _render(section, heading, list(scale.SIZES))))
     print(report.table([section]))
     print(f"written to {args.out}", file=sys.stderr)
 
@@ -55,7 +55,7 @@ def replace_section(text: str, section: str) -> str:
     return text.rstrip("\n") + "\n\n" + section + "\n"
 
 
-def _render(section: Section, heading: list[str]) -> str:
+def _render(section: Section, heading: list[str], users: list[int]) -> str:
     return "\n".join(
         [
             BEGIN,
@@ -63,6 +63,11 @@ def _render(section: Section, heading: list[str]) -> str:
             "## Scale: a million users on PostgreSQL",
             "",
             *heading,
+            "",
+            "The headline ratios (1.00x: no change; times lower is cheaper, throughput higher is faster), "
+            "from the full table below:",
+            "",
+            *scale_figures.summary(section, users),
             "",
             report.table([section]),
             "",
