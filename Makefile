@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint policy bench schema
+.PHONY: run test lint policy bench bench-scale schema
 
 $(BIN)/activate:
 	$(PYTHON) -c 'import sys; sys.exit("rbac-api needs Python 3.11 or newer; set PYTHON=python3.11") if sys.version_info < (3, 11) else None'
@@ -35,6 +35,12 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	BENCH_VIA_MAKE=1 $(BIN)/python -m bench $(BENCH_ARGS)
+
+## The scale benchmark: 10,000, 100,000 and 1,000,000 users in a throwaway PostgreSQL cluster it starts and
+## removes (initdb, pg_ctl, postgres on PATH); about 15 minutes; writes its own section of docs/benchmarks.md.
+bench-scale: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	BENCH_VIA_MAKE=1 $(BIN)/python -m bench scale $(BENCH_ARGS)
 
 schema: $(VENV)/.installed
 	$(BIN)/rbac-api schema export

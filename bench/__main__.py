@@ -1,4 +1,7 @@
-"""`python -m bench`: every row of issue 5, side by side in one run, written to docs/benchmarks.md."""
+"""`python -m bench`: every row of issue 5, side by side in one run, written to docs/benchmarks.md.
+
+`python -m bench scale`: the scale benchmark (a million users on PostgreSQL), its own section of that file.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import cli_startup, gql, lifecycle, micro, policy_size, report, rest, storm
+from bench import cli_startup, gql, lifecycle, micro, policy_size, report, rest, scale_report, storm
 from bench.findings import FINDINGS
 from bench.load import REPO, SERVICE
 from bench.report import Section
@@ -137,7 +140,7 @@ def _document(sections: list[Section], command: str, started: float, loads: tupl
 
 
 def _preflight(rows: set[str]) -> None:
-    load_rows = rows & {"3", "4", "5", "6", "7"}
+    load_rows = rows & {"3", "4", "5", "6", "7", "9", "scale"}
     missing = [tool for tool in ("wrk", "taskset") if load_rows and shutil.which(tool) is None]
     if missing:
         sys.exit(f"bench needs {' and '.join(missing)} on PATH: apt-get install -y wrk util-linux")
@@ -148,6 +151,10 @@ def _preflight(rows: set[str]) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["scale"]:
+        _preflight({"scale"})
+        scale_report.main(sys.argv[2:], _machine())
+        return
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per pair (default 5)")
     parser.add_argument("--seconds", type=float, default=5, help="seconds per HTTP run (default 5)")
@@ -170,7 +177,9 @@ def main() -> None:
         "make bench" if os.environ.get("BENCH_VIA_MAKE") else "python -m bench " + " ".join(sys.argv[1:])
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(_document(sections, command.strip(), started, (load_start, load_end)))
+    kept = scale_report.kept_section(args.out.read_text()) if args.out.exists() else ""
+    document = _document(sections, command.strip(), started, (load_start, load_end))
+    args.out.write_text(document + ("\n" + kept + "\n" if kept else ""))
     print(report.table(sections))
     print(f"written to {args.out}", file=sys.stderr)
 

@@ -35,7 +35,8 @@ class UserRoleRow(SQLModel, table=True):
     __tablename__ = "user_roles"
 
     user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
-    role: str = Field(primary_key=True, max_length=64)
+    #: Indexed for the last-administrator check, which looks accounts up by role.
+    role: str = Field(primary_key=True, max_length=64, index=True)
 
 
 class DocumentRow(SQLModel, table=True):
@@ -68,7 +69,8 @@ class SessionRow(SQLModel, table=True):
     user_agent: str | None = Field(default=None, max_length=256)
     created_at: float
     last_refreshed_at: float
-    expires_at: float
+    #: Indexed, as `revoked_at` is, for the clean-up every process runs every minute.
+    expires_at: float = Field(index=True)
     revoked_at: float | None = Field(default=None, index=True)
 
 
