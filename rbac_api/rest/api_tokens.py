@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 
-from rbac_api.rest.deps import RbacDep
+from rbac_api.rest.deps import CurrentPrincipal, RbacDep
 from rbac_api.rest.errors import AUTH_RESPONSES
 from rbac_api.rest.oauth import NO_STORE
 from rbac_api.rest.schemas import (
@@ -20,7 +20,7 @@ from rbac_api.rest.schemas import (
     ServiceAccountCreate,
     ServiceAccountCreated,
 )
-from rbac_api.rest.users import ProfileReader, ProfileWriter, UsersWriter
+from rbac_api.rest.users import UsersWriter
 from rbac_api.services import api_tokens, service_accounts
 
 router = APIRouter(tags=["api tokens"], responses=AUTH_RESPONSES)
@@ -33,10 +33,11 @@ CREATED: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/users/me/api-tokens", status_code=201, response_model=ApiTokenCreated, responses=CREATED)
-async def create_api_token(rbac: RbacDep, body: ApiTokenCreate, principal: ProfileWriter) -> JSONResponse:
+async def create_api_token(rbac: RbacDep, body: ApiTokenCreate, principal: CurrentPrincipal) -> JSONResponse:
     """Create a token for scripts with some of your scopes; its secret is in this answer and nowhere else.
 
-    Needs a login (an API token cannot create tokens); a scope you do not hold is 403.
+    Needs a login (an API token cannot create tokens) and no particular scope: a token never holds a
+    scope its creator lacks (403), so it adds no power, only a credential a script can hold.
     """
     created = await api_tokens.create_api_token(
         rbac, principal, name=body.name, scopes=body.scopes, expires_in_days=body.expires_in_days
@@ -53,12 +54,12 @@ async def create_api_token(rbac: RbacDep, body: ApiTokenCreate, principal: Profi
 
 
 @router.get("/users/me/api-tokens", response_model=list[ApiTokenOut])
-async def my_api_tokens(rbac: RbacDep, principal: ProfileReader) -> list[ApiTokenOut]:
+async def my_api_tokens(rbac: RbacDep, principal: CurrentPrincipal) -> list[ApiTokenOut]:
     return [ApiTokenOut.of(record) for record in await api_tokens.own_tokens(rbac, principal)]
 
 
 @router.delete("/users/me/api-tokens/{token_id}", status_code=204, responses=NO_TOKEN)
-async def revoke_my_api_token(rbac: RbacDep, principal: ProfileWriter, token_id: int = TokenId) -> Response:
+async def revoke_my_api_token(rbac: RbacDep, principal: CurrentPrincipal, token_id: int = TokenId) -> Response:
     """Revoke one of your tokens: refused at once on this instance, on others within
     RBAC_USER_CACHE_SECONDS."""
     await api_tokens.revoke_own(rbac, principal, token_id)

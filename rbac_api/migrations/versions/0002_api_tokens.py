@@ -19,10 +19,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("service_account", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # A plain ADD COLUMN: a batch ("move and copy") would rebuild `users` without AUTOINCREMENT on SQLite.
+    op.add_column(
+        "users", sa.Column("service_account", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
 
     op.create_table(
         "api_tokens",
@@ -63,5 +63,6 @@ def downgrade() -> None:
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
     op.drop_table("api_tokens")
-    with op.batch_alter_table("users", schema=None) as batch_op:
+    # The rebuild SQLite needs to drop a column must keep AUTOINCREMENT (ids of deleted users never reused).
+    with op.batch_alter_table("users", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_column("service_account")
