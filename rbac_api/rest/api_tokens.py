@@ -59,7 +59,9 @@ async def my_api_tokens(rbac: RbacDep, principal: CurrentPrincipal) -> list[ApiT
 
 
 @router.delete("/users/me/api-tokens/{token_id}", status_code=204, responses=NO_TOKEN)
-async def revoke_my_api_token(rbac: RbacDep, principal: CurrentPrincipal, token_id: int = TokenId) -> Response:
+async def revoke_my_api_token(
+    rbac: RbacDep, principal: CurrentPrincipal, token_id: int = TokenId
+) -> Response:
     """Revoke one of your tokens: refused at once on this instance, on others within
     RBAC_USER_CACHE_SECONDS."""
     await api_tokens.revoke_own(rbac, principal, token_id)

@@ -14,7 +14,7 @@ from functools import partial
 import anyio
 
 from rbac_api.core.audit import log_event
-from rbac_api.core.errors import InvalidInput, InvalidScope, PermissionDenied
+from rbac_api.core.errors import InvalidInput, InvalidScope, NotFound, PermissionDenied
 from rbac_api.core.opaque import digest as opaque_digest
 from rbac_api.core.opaque import new_secret
 from rbac_api.core.principal import Principal
@@ -27,6 +27,8 @@ from rbac_api.store.api_tokens import ApiTokenRecord
 from rbac_api.store.change_rules import ChangeRules
 
 NAME_MAX = 100
+#: Ids are 32-bit integers on PostgreSQL: a larger one must not reach the database.
+MAX_TOKEN_ID = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,3 +140,10 @@ def _checked_name(name: str) -> str:
             f"a token name is 1 to {NAME_MAX} printable characters, such as 'ci-deploy'", field="name"
         )
     return clean
+
+
+def token_id_of(text: str) -> int:
+    """A token id as a client sent it (a GraphQL `ID` is a string); what cannot be one is not found."""
+    if text.isascii() and text.isdigit() and 0 < int(text[:10]) <= MAX_TOKEN_ID and len(text) <= 10:
+        return int(text)
+    raise NotFound(f"no API token with id {text[:20]!r}; apiTokens lists them")
