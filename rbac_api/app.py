@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from typing import Any
@@ -23,18 +24,21 @@ from rbac_api.pages.routes import page_routers
 from rbac_api.pidfiles import registered
 from rbac_api.policy import PolicyEngine, load_policy
 from rbac_api.reload import PolicyReloader, reloading
-from rbac_api.rest import documents, sessions, system, token, users
+from rbac_api.rest import api_tokens, documents, sessions, system, token, users
 from rbac_api.rest.errors import TRANSPORT_RESPONSES, install_error_handlers
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import Authenticator, UserStateCache
 from rbac_api.services.bootstrap import ensure_first_admin
 from rbac_api.services.housekeeping import keep_tidy
+from rbac_api.services.loading_cache import LoadingCache
 from rbac_api.services.revocations import RevocationList
 from rbac_api.services.throttle import Throttle
 from rbac_api.settings import DEFAULT_MAX_BODY_BYTES, ConfigError, Settings
+from rbac_api.store.api_tokens import ApiTokenRecord, ApiTokenStore
 from rbac_api.store.database import make_engine
 from rbac_api.store.documents import DocumentStore
 from rbac_api.store.schema import SchemaOutOfDate, ensure_schema
+from rbac_api.store.service_clients import ServiceClientStore
 from rbac_api.store.sessions import SessionStore
 from rbac_api.store.throttle import RateEventStore
 from rbac_api.store.users import UserStore
@@ -64,6 +68,12 @@ def build_runtime(settings: Settings) -> Rbac:
         leeway=settings.leeway_seconds,
     )
     states = UserStateCache(user_store.state, ttl=settings.user_cache_seconds)
+    api_tokens = ApiTokenStore(db)
+    api_token_cache: LoadingCache[str, ApiTokenRecord | None] = LoadingCache(
+        lambda digest: api_tokens.lookup(digest, now=time.time()),
+        ttl=settings.user_cache_seconds,
+        max_entries=settings.token_cache_size,
+    )
     revocations = RevocationList(
         sessions.revoked_since, bound=settings.user_cache_seconds, horizon=codec.lifetime + codec.leeway
     )
@@ -82,10 +92,14 @@ def build_runtime(settings: Settings) -> Rbac:
             users=states,
             revocations=revocations,
             cache_size=settings.token_cache_size,
+            api_tokens=api_token_cache,
         ),
         sessions=sessions,
         revocations=revocations,
         throttle=Throttle(RateEventStore(db), settings),
+        api_tokens=api_tokens,
+        api_token_cache=api_token_cache,
+        clients=ServiceClientStore(db),
     )
 
 
@@ -155,6 +169,7 @@ def assemble_app(
     for router in (
         token.router,
         sessions.router,
+        api_tokens.router,
         users.router,
         system.router,
         documents.router,

@@ -13,10 +13,13 @@ from rbac_api.core.principal import Principal
 from rbac_api.core.tokens import TokenCodec
 from rbac_api.policy.engine import Decision, PolicyEngine
 from rbac_api.services.authentication import Authenticator, UserStateCache
+from rbac_api.services.loading_cache import LoadingCache
 from rbac_api.services.revocations import RevocationList
 from rbac_api.services.throttle import Throttle
 from rbac_api.settings import Settings
+from rbac_api.store.api_tokens import ApiTokenRecord, ApiTokenStore
 from rbac_api.store.documents import DocumentStore
+from rbac_api.store.service_clients import ServiceClientStore
 from rbac_api.store.sessions import SessionStore
 from rbac_api.store.users import UserStore
 
@@ -35,6 +38,11 @@ class Rbac:
     sessions: SessionStore
     revocations: RevocationList
     throttle: Throttle
+    api_tokens: ApiTokenStore
+    #: Tokens by digest, read at most once per `user_cache_seconds`: the bound for a revocation made on
+    #: another instance. Shared with the authenticator.
+    api_token_cache: LoadingCache[str, ApiTokenRecord | None]
+    clients: ServiceClientStore
 
     def require(self, principal: Principal, required: frozenset[str], *, target: str) -> Decision:
         """Raise `PermissionDenied` (and log it) unless `principal` holds every scope in `required`."""

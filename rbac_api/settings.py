@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     leeway_seconds: int = Field(default=5, ge=0, le=30)
     #: A login session (its refresh tokens) ends this long after the login, however often it is refreshed.
     refresh_token_days: float = Field(default=14, gt=0, le=365)
+    #: The longest life a personal API token may be given (`expires_in_days`), and how many one user holds.
+    api_token_max_days: int = Field(default=365, ge=1, le=3650)
+    api_tokens_per_user: int = Field(default=100, ge=1, le=10_000)
+    #: After a service account's secret is rotated, the previous secret keeps working this long.
+    client_secret_overlap_seconds: float = Field(default=86_400, ge=0, le=30 * 86_400)
 
     #: Failed logins allowed per (user name, client address) pair, and per client address, in the window.
     login_max_failures: int = Field(default=5, ge=1, le=10_000)

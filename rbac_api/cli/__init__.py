@@ -19,6 +19,7 @@ COMMANDS = {
     "db": "rbac_api.cli.db:db",
     "keys": "rbac_api.cli.keys:keys",
     "token": "rbac_api.cli.token:token",
+    "api-tokens": "rbac_api.cli.api_tokens:api_tokens",
 }
 
 cli = LazyGroup(

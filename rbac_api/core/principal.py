@@ -22,6 +22,8 @@ class Principal:
     expires_at: int
     #: The login session the token belongs to (`sid`): what a logout ends. Empty when anonymous.
     session_id: str = ""
+    #: Set when the caller presented a personal API token (its id) rather than a login's access token.
+    api_token_id: int | None = None
 
     @property
     def is_authenticated(self) -> bool:

@@ -13,9 +13,11 @@ from rbac_api.graphql.guards import RbacSchema
 from rbac_api.graphql.limits import MAX_PAGE
 from rbac_api.graphql.permissions import AllowAny, HasScopes, IsAuthenticated
 from rbac_api.graphql.types import (
+    ApiToken,
     AuthPayload,
     CreateUserInput,
     Document,
+    NewApiToken,
     Permissions,
     PolicyInfo,
     Role,
@@ -24,7 +26,7 @@ from rbac_api.graphql.types import (
     UserConnection,
 )
 from rbac_api.policy.model import is_scope_name
-from rbac_api.services import accounts, documents
+from rbac_api.services import accounts, api_tokens, documents
 from rbac_api.services.login import check_requested_scopes, login
 from rbac_api.services.sessions import end_current_session, refresh_session
 
@@ -42,6 +44,14 @@ class Query:
     @strawberry.field(permission_classes=[HasScopes("profile:read")], description="The caller's own account")
     async def me(self, info: Ctx) -> User | None:
         return User.of(await accounts.own_account(info.context.rbac, info.context.principal))
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The caller's personal API tokens (never their secrets)",
+    )
+    async def api_tokens(self, info: Ctx) -> list[ApiToken]:
+        found = await api_tokens.own_tokens(info.context.rbac, info.context.principal)
+        return [ApiToken.of(record) for record in found]
 
     @strawberry.field(permission_classes=[HasScopes("users:read")])
     async def user(self, info: Ctx, username: str) -> User | None:
@@ -189,6 +199,38 @@ class Mutation:
             new=new_password,
             client=info.context.client,
         )
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="A personal API token for scripts, with some of the caller's own scopes (FORBIDDEN for "
+        "others) and an expiry in days; needs a login, not an API token. The secret is in this answer only.",
+    )
+    async def create_api_token(
+        self, info: Ctx, name: str, scopes: list[str], expires_in_days: int
+    ) -> NewApiToken:
+        created = await api_tokens.create_api_token(
+            info.context.rbac,
+            info.context.principal,
+            name=name,
+            scopes=scopes,
+            expires_in_days=expires_in_days,
+        )
+        record = created.record
+        return NewApiToken(
+            id=strawberry.ID(str(record.id)),
+            name=record.name,
+            token=created.token,
+            scopes=sorted(record.scopes),
+            expires_at=ApiToken.of(record).expires_at,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Revoke one of the caller's API tokens, at once"
+    )
+    async def revoke_api_token(self, info: Ctx, id: strawberry.ID) -> bool:
+        token_id = api_tokens.token_id_of(str(id))
+        await api_tokens.revoke_own(info.context.rbac, info.context.principal, token_id)
         return True
 
     @strawberry.mutation(permission_classes=[HasScopes("documents:write")])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -11,6 +11,7 @@ from strawberry.types import Info
 from rbac_api.graphql.permissions import IsSelfOr
 from rbac_api.policy.model import Policy
 from rbac_api.services.sessions import TokenPair
+from rbac_api.store.api_tokens import ApiTokenRecord
 from rbac_api.store.documents import Document as DocumentRecord
 from rbac_api.store.users import UserRecord, encode_cursor
 
@@ -35,6 +36,9 @@ class User:
     username: str
     full_name: str | None
     disabled: bool
+    service_account: bool = strawberry.field(
+        description="A program's account: it gets tokens with the client-credentials grant, not a password"
+    )
     email: str | None = strawberry.field(
         permission_classes=[IsSelfOr("users:read")],
         description="Visible to the user themself or with users:read",
@@ -56,6 +60,7 @@ class User:
             username=record.username,
             full_name=record.full_name,
             disabled=record.disabled,
+            service_account=record.service_account,
             email=record.email,
             role_names=record.roles,
         )
@@ -170,3 +175,34 @@ class UpdateUserInput:
     email: str | None = strawberry.UNSET
     full_name: str | None = strawberry.UNSET
     disabled: bool | None = strawberry.UNSET
+
+
+@strawberry.type(description="A personal API token as listed: never its secret")
+class ApiToken:
+    id: strawberry.ID
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, record: ApiTokenRecord) -> ApiToken:
+        used = record.last_used_at
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            name=record.name,
+            scopes=sorted(record.scopes),
+            created_at=datetime.fromtimestamp(record.created_at, UTC),
+            last_used_at=None if used is None else datetime.fromtimestamp(used, UTC),
+            expires_at=datetime.fromtimestamp(record.expires_at, UTC),
+        )
+
+
+@strawberry.type(description="A token just created: `token` is its secret, shown this once")
+class NewApiToken:
+    id: strawberry.ID
+    name: str
+    token: str
+    scopes: list[str]
+    expires_at: datetime

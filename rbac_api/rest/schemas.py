@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from rbac_api.core.passwords import MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, password_problem
 from rbac_api.core.profile import EMAIL_MAX, EMAIL_PATTERN, FULL_NAME_MAX, email_problem
 from rbac_api.core.text import NO_NUL_PATTERN, NUL_MESSAGE, nul_path
+from rbac_api.store.api_tokens import ApiTokenRecord
 from rbac_api.store.tables import USERNAME_MAX
 from rbac_api.store.users import UserRecord
 
@@ -140,6 +141,8 @@ class UserOut(BaseModel):
     roles: list[str]
     created_at: datetime
     updated_at: datetime
+    #: A service account (a program's account: client credentials, no password).
+    service_account: bool
 
     @classmethod
     def of(cls, record: UserRecord) -> UserOut:
@@ -152,6 +155,7 @@ class UserOut(BaseModel):
             roles=list(record.roles),
             created_at=record.created_at,
             updated_at=record.updated_at,
+            service_account=record.service_account,
         )
 
 
@@ -209,3 +213,64 @@ class SessionOut(BaseModel):
     user_agent: str | None
     #: True for the session the request's own token belongs to.
     current: bool
+
+
+class ApiTokenCreate(Strict):
+    name: str = Field(min_length=1, max_length=100, description="Yours to choose, unique among your tokens")
+    scopes: list[str] = Field(min_length=1, max_length=100, description="A subset of your own scopes")
+    expires_in_days: int = Field(
+        ge=1, description="Required; at most RBAC_API_TOKEN_MAX_DAYS (365 by default)"
+    )
+
+
+class ApiTokenOut(BaseModel):
+    """A personal API token as listed: never its secret."""
+
+    id: int
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, record: ApiTokenRecord) -> ApiTokenOut:
+        used = record.last_used_at
+        return cls(
+            id=record.id,
+            name=record.name,
+            scopes=sorted(record.scopes),
+            created_at=datetime.fromtimestamp(record.created_at, UTC),
+            last_used_at=None if used is None else datetime.fromtimestamp(used, UTC),
+            expires_at=datetime.fromtimestamp(record.expires_at, UTC),
+        )
+
+
+class ApiTokenCreated(BaseModel):
+    """The answer to a creation: the only time `token` is shown."""
+
+    id: int
+    name: str
+    token: str = Field(description="The secret, shown this once: `Authorization: Bearer <token>`")
+    scopes: list[str]
+    expires_at: datetime
+
+
+class ServiceAccountCreate(Strict):
+    name: str = Field(min_length=1, max_length=256)
+    roles: list[str] = Field(default_factory=list, max_length=100)
+
+
+class ServiceAccountCreated(BaseModel):
+    """The answer to a creation: the only time `client_secret` is shown."""
+
+    name: str
+    roles: list[str]
+    client_id: str
+    client_secret: str
+
+
+class ClientSecretRotated(BaseModel):
+    client_id: str
+    client_secret: str = Field(description="The new secret, shown this once")
+    previous_secret_expires_at: datetime = Field(description="Until then the previous secret works too")

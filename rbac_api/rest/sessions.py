@@ -69,7 +69,7 @@ async def revoke(request: Request, rbac: RbacDep) -> Response:
     try:
         form = await read_form(request)
         token = required_field(form, "token")
-        await authenticate_client(client_credentials(authorization_header(request.headers), form))
+        await authenticate_client(rbac, client_credentials(authorization_header(request.headers), form))
     except OAuthError as exc:
         return exc.response()
     except RbacError as exc:

@@ -1,7 +1,9 @@
-"""`POST /token`: the OAuth2 password and refresh-token grants, every failure in RFC 6749 §5.2 shape.
+"""`POST /token`: the OAuth2 password, refresh-token and client-credentials grants, every failure in
+RFC 6749 §5.2 shape.
 
 The password grant is for first-party clients only (RFC 9700 §2.4): the service's own GraphQL and REST
-clients log in with it. Scripts and third parties should use API tokens or service accounts instead.
+clients log in with it. Scripts use personal API tokens; services use a service account's client with the
+client-credentials grant.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData
 
-from rbac_api.core.errors import RbacError
+from rbac_api.core.errors import InvalidClient, RbacError
 from rbac_api.rest.deps import RbacDep
 from rbac_api.rest.oauth import (
     FORM,
@@ -29,14 +31,15 @@ from rbac_api.rest.schemas import TokenOut
 from rbac_api.rest.targets import public_route
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import authorization_header
-from rbac_api.services.clients import authenticate_client
+from rbac_api.services.clients import authenticate_client, client_credentials_grant
 from rbac_api.services.login import login, parse_scope_parameter
 from rbac_api.services.sessions import Client, TokenPair, refresh_session
+from rbac_api.store.service_clients import ServiceClient
 from rbac_api.transport.clients import client_of
 
 router = APIRouter(tags=["auth"])
 
-Grant = Callable[[Rbac, FormData, Client], Awaitable[TokenPair]]
+Grant = Callable[[Rbac, FormData, Client, ServiceClient | None], Awaitable[TokenPair]]
 
 _TOKEN_FORM_SCHEMA: dict[str, Any] = {
     "requestBody": {
@@ -47,7 +50,10 @@ _TOKEN_FORM_SCHEMA: dict[str, Any] = {
                     "type": "object",
                     "required": ["grant_type"],
                     "properties": {
-                        "grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
+                        "grant_type": {
+                            "type": "string",
+                            "enum": ["password", "refresh_token", "client_credentials"],
+                        },
                         "username": {"type": "string", "description": "password grant"},
                         "password": {"type": "string", "format": "password", "description": "password grant"},
                         "refresh_token": {"type": "string", "description": "refresh_token grant"},
@@ -62,33 +68,66 @@ _TOKEN_FORM_SCHEMA: dict[str, Any] = {
 }
 
 
-async def _password(rbac: Rbac, form: FormData, client: Client) -> TokenPair:
+async def _password(rbac: Rbac, form: FormData, client: Client, service: ServiceClient | None) -> TokenPair:
+    _public_clients_only(service, "password")
     username, password = required_field(form, "username"), required_field(form, "password")
     scopes = parse_scope_parameter(optional_field(form, "scope") or "")
     return await login(rbac, username=username, password=password, scopes=scopes, client=client)
 
 
-async def _refresh(rbac: Rbac, form: FormData, _client: Client) -> TokenPair:
+async def _refresh(rbac: Rbac, form: FormData, _client: Client, service: ServiceClient | None) -> TokenPair:
+    _public_clients_only(service, "refresh_token")
     token = required_field(form, "refresh_token")
     scopes = parse_scope_parameter(optional_field(form, "scope") or "")
     return await refresh_session(rbac, refresh_token=token, scopes=scopes)
 
 
-GRANTS: dict[str, Grant] = {"password": _password, "refresh_token": _refresh}
+async def _client_credentials(
+    rbac: Rbac, form: FormData, client: Client, service: ServiceClient | None
+) -> TokenPair:
+    if service is None:
+        raise InvalidClient(
+            "grant_type=client_credentials needs the client to authenticate: HTTP Basic with the service "
+            "account's client_id and client_secret, or both as form fields",
+            basic=True,
+        )
+    scopes = parse_scope_parameter(optional_field(form, "scope") or "")
+    return await client_credentials_grant(rbac, service, scopes=scopes, origin=client)
+
+
+def _public_clients_only(service: ServiceClient | None, grant: str) -> None:
+    """A service account's client has no password and no refresh token: RFC 6749 §5.2."""
+    if service is not None:
+        raise OAuthError(
+            "unauthorized_client",
+            f"a service account's client may not use grant_type={grant}; use grant_type=client_credentials",
+        )
+
+
+GRANTS: dict[str, Grant] = {
+    "password": _password,
+    "refresh_token": _refresh,
+    "client_credentials": _client_credentials,
+}
 
 
 @router.post(
     "/token",
     response_model=TokenOut,
-    summary="Get tokens: password grant (first-party clients only) or refresh-token grant",
+    summary="Get tokens: password (first-party clients), refresh-token or client-credentials grant",
     description=(
         "RFC 6749 token endpoint. `grant_type=password` with `username` and `password` is for the "
         "service's own first-party clients (RFC 9700); scripts and third parties should use API tokens. "
-        "`grant_type=refresh_token` rotates the refresh token. Errors follow RFC 6749 §5.2."
+        "`grant_type=refresh_token` rotates the refresh token. `grant_type=client_credentials` (a service "
+        "account's client, authenticated by HTTP Basic or form fields) returns an access token only. "
+        "Errors follow RFC 6749 §5.2."
     ),
     openapi_extra=public_route("the login: it is how a caller gets a token", **_TOKEN_FORM_SCHEMA),
     responses={
-        400: {"description": "RFC 6749 §5.2 error: invalid_request, invalid_grant, invalid_scope..."},
+        400: {
+            "description": "RFC 6749 §5.2 error: invalid_request, invalid_grant, invalid_scope, "
+            "unauthorized_client, unsupported_grant_type"
+        },
         401: {"description": "invalid_client: client credentials that do not hold"},
         429: {"description": "Too many failed logins (slow_down); Retry-After says when to try again"},
     },
@@ -102,8 +141,10 @@ async def issue_token(request: Request, rbac: RbacDep) -> JSONResponse:
                 "unsupported_grant_type",
                 f"grant_type {form.get('grant_type')!r} is not supported; use one of {', '.join(GRANTS)}",
             )
-        await authenticate_client(client_credentials(authorization_header(request.headers), form))
-        pair = await grant(rbac, form, client_of(request))
+        service = await authenticate_client(
+            rbac, client_credentials(authorization_header(request.headers), form)
+        )
+        pair = await grant(rbac, form, client_of(request), service)
     except OAuthError as exc:
         return exc.response()
     except RbacError as exc:

@@ -18,6 +18,7 @@ from rbac_api.store.usernames import new_username, normalize_username
 from rbac_api.store.users import UserRecord
 
 USERS_WRITE = frozenset({"users:write"})
+ROLES_ASSIGN = frozenset({"roles:assign"})
 
 
 def lookup_name(username: str) -> str:
@@ -220,3 +221,16 @@ def require_grantable(rbac: Rbac, principal: Principal, role: str) -> None:
     if definition is None:
         raise NotFound(f"role {role!r} not found; GET /roles lists them")
     rbac.require(principal, definition.effective_scopes, target=f"assign role {role}")
+
+
+def require_grantable_roles(rbac: Rbac, principal: Principal, roles: list[str]) -> None:
+    """Giving roles to a new account needs `roles:assign`, roles the policy defines, and every scope they
+    grant held by the caller (no escalation)."""
+    if not roles:
+        return
+    rbac.require(principal, ROLES_ASSIGN, target="give roles to a new account")
+    policy = rbac.engine.policy
+    for role in roles:
+        if role not in policy.roles:
+            raise InvalidInput(f"unknown role {role!r}; GET /roles lists them", field="roles")
+    rbac.require(principal, policy.granted(frozenset(roles)), target="give roles to a new account")

@@ -15,12 +15,18 @@ from typing import Protocol
 import anyio
 
 from rbac_api.core.errors import INVALID_TOKEN_MESSAGE, BadRequest, NotAuthenticated
+from rbac_api.core.opaque import digest, well_formed
 from rbac_api.core.principal import ANONYMOUS, Principal
 from rbac_api.core.tokens import AccessClaims, TokenCodec
 from rbac_api.policy.engine import PolicyEngine
 from rbac_api.policy.model import Policy
+from rbac_api.services.loading_cache import LoadingCache
 from rbac_api.services.revocations import RevocationList
+from rbac_api.store.api_tokens import ApiTokenRecord
 from rbac_api.store.users import UserState
+
+#: Personal API tokens start with this (see services/api_tokens.py); anything else is taken as a JWT.
+API_TOKEN_PREFIX = "rbac_pat_"  # noqa: S105 (a prefix, not a secret)
 
 
 class RawHeaders(Protocol):
@@ -172,12 +178,14 @@ class Authenticator:
         users: UserStateCache,
         revocations: RevocationList,
         cache_size: int,
+        api_tokens: LoadingCache[str, ApiTokenRecord | None],
     ) -> None:
         self._codec = codec
         self._engine = engine
         self._users = users
         self._revocations = revocations
         self._cache_size = cache_size
+        self._api_tokens = api_tokens
         self._leeway = codec.leeway
         self._verified: OrderedDict[str, _Verified] = OrderedDict()  # FIFO, O(1) eviction
 
@@ -192,6 +200,8 @@ class Authenticator:
         return await self.authenticate(token)
 
     async def authenticate(self, token: str) -> Principal:
+        if token.startswith(API_TOKEN_PREFIX):
+            return await self._authenticate_api_token(token)
         entry = self._verified.get(token)
         if entry is None or entry.claims.expires_at + self._leeway <= time.time():
             entry = self._verify(token)
@@ -209,6 +219,31 @@ class Authenticator:
             entry.principal = _principal(entry.claims, state, policy)
             entry.state, entry.policy = state, policy
         return entry.principal
+
+    async def _authenticate_api_token(self, token: str) -> Principal:
+        """A personal API token: its own scopes within what the owner's roles grant now.
+
+        A mistyped token fails its checksum before any look-up; a known one is read at most once per cache
+        bound. It survives a password change (it is not a login), not a disable or a revocation.
+        """
+        if not well_formed(token, API_TOKEN_PREFIX):
+            raise NotAuthenticated(INVALID_TOKEN_MESSAGE, token_sent=True)
+        found = await self._api_tokens.get(digest(token))
+        if found is None or found.expires_at <= time.time():
+            raise NotAuthenticated(INVALID_TOKEN_MESSAGE, token_sent=True)
+        cached = self._users.peek(found.user_id)
+        state = cached[0] if cached is not None else await self._users.load(found.user_id)
+        if state is None or state.disabled:
+            raise NotAuthenticated(INVALID_TOKEN_MESSAGE, token_sent=True)
+        return Principal(
+            subject=str(found.user_id),
+            username=state.record.username,
+            roles=state.roles,
+            scopes=found.scopes & self._engine.policy.granted(state.roles),
+            token_id=f"api-token-{found.id}",
+            expires_at=int(found.expires_at),
+            api_token_id=found.id,
+        )
 
     def forget_tokens(self) -> None:
         self._verified.clear()

@@ -1,4 +1,5 @@
-"""Forgetting what can no longer matter: throttling events past their window, sessions past their end.
+"""Forgetting what can no longer matter: throttling events past their window, sessions past their end,
+API tokens past their expiry.
 
 Without it the tables grow with every failed login and every login ever made. Deleting is safe: an
 event older than the window counts for nothing, and a session that ended (expired or revoked) longer ago
@@ -27,6 +28,7 @@ async def tidy(rbac: Rbac) -> None:
     try:
         await rbac.throttle.prune()
         await anyio.to_thread.run_sync(partial(rbac.sessions.prune, before=time.time() - horizon))
+        await anyio.to_thread.run_sync(partial(rbac.api_tokens.delete_expired, now=time.time()))
     except Exception as exc:  # a database hiccup: the next pass tries again
         log.warning("housekeeping skipped: %s", exc)
 

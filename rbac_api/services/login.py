@@ -73,7 +73,7 @@ async def login(
     chosen = granted if requested is None else requested & granted
     if not chosen:
         log_event("login", username=name, address=client.address, outcome="invalid_scope")
-        raise InvalidScope(_nothing_granted(requested))
+        raise InvalidScope(nothing_granted(requested))
     log_event("login", username=name, address=client.address, outcome="success", subject=str(found.id))
     return await start_session(
         rbac,
@@ -94,8 +94,10 @@ async def _verified_credentials(rbac: Rbac, username: str, password: str) -> Cre
     except InvalidInput:
         name = None
     found = None if name is None else await anyio.to_thread.run_sync(rbac.users.credentials, name)
-    verification = await rbac.hasher.verify(password, None if found is None else found.password_hash)
-    if found is None or not verification.ok or found.disabled:
+    # A service account has no password: it is verified against the dummy hash, like an unknown name.
+    usable = found is not None and not found.service_account
+    verification = await rbac.hasher.verify(password, found.password_hash if usable and found else None)
+    if found is None or not verification.ok or found.disabled or found.service_account:
         return None
     if verification.new_hash is not None:
         # The stored hash used fewer rounds than configured: upgrade it while we hold the password, unless
@@ -120,7 +122,7 @@ def _throttle_key(username: str) -> str:
         return "invalid:" + hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _nothing_granted(requested: frozenset[str] | None) -> str:
+def nothing_granted(requested: frozenset[str] | None) -> str:
     if requested is None:
         return "this account's roles grant no scopes; ask an administrator for a role"
     return (
@@ -148,7 +150,7 @@ async def issue_for_operator(rbac: Rbac, username: str, scopes: frozenset[str] |
         raise InvalidScope(f"{state.record.username}'s roles do not grant: {missing}")
     chosen = granted if requested is None else requested
     if not chosen:
-        raise InvalidScope(_nothing_granted(None))
+        raise InvalidScope(nothing_granted(None))
     pair = await start_session(
         rbac,
         user_id=user_id,

@@ -15,11 +15,14 @@ from functools import partial
 
 import anyio
 
-from rbac_api.core.audit import log_warning
+from rbac_api.core.audit import log_event, log_warning
 from rbac_api.core.errors import InvalidGrant, InvalidScope, NotAuthenticated, NotFound
+from rbac_api.core.opaque import digest as opaque_digest
+from rbac_api.core.opaque import well_formed
 from rbac_api.core.principal import Principal
 from rbac_api.core.tokens import IssuedToken
 from rbac_api.runtime import Rbac
+from rbac_api.services.authentication import API_TOKEN_PREFIX
 from rbac_api.store.sessions import RefreshLookup, SessionRecord
 
 #: Refresh tokens are opaque, not JWTs; the prefix lets secret scanners and our own parser recognise them.
@@ -76,6 +79,7 @@ async def start_session(
     """Open a session for a user whose credentials were just verified, and issue its first tokens."""
     now = time.time()
     refresh, digest = new_refresh_token() if refreshable else (None, None)
+    lifetime = rbac.codec.lifetime + rbac.codec.leeway
     clipped = client.clipped()
     start = partial(
         rbac.sessions.start,
@@ -86,7 +90,8 @@ async def start_session(
         client_address=clipped.address,
         user_agent=clipped.user_agent,
         now=now,
-        expires_at=now + rbac.settings.refresh_token_days * 86_400,
+        # Without a refresh token the session lasts as long as its one access token.
+        expires_at=now + (rbac.settings.refresh_token_days * 86_400 if refreshable else lifetime),
         refresh_hash=digest,
     )
     record = await anyio.to_thread.run_sync(start)
@@ -173,8 +178,16 @@ async def end_session(rbac: Rbac, session: SessionRecord, *, now: float | None =
 
 
 async def revoke_token(rbac: Rbac, token: str) -> None:
-    """RFC 7009: end the session of a refresh token or of an access token. Unknown, expired, forged or
-    already-revoked tokens are quietly ignored: the answer is the same either way."""
+    """RFC 7009: end the session of a refresh token or of an access token, or delete a personal API token.
+    Unknown, expired, forged or already-revoked tokens are quietly ignored: the answer is the same."""
+    if token.startswith(API_TOKEN_PREFIX):
+        if well_formed(token, API_TOKEN_PREFIX):
+            key = opaque_digest(token)
+            revoked = await anyio.to_thread.run_sync(rbac.api_tokens.revoke_by_hash, key)
+            rbac.api_token_cache.invalidate(key)
+            if revoked is not None:
+                log_event("api_token_revoked", subject=str(revoked.user_id), token=revoked.id, by="holder")
+        return
     if looks_like_refresh_token(token):
         found = await anyio.to_thread.run_sync(rbac.sessions.lookup, refresh_digest(token))
         if found is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 USERNAME_MAX = 64
@@ -27,6 +27,9 @@ class UserRow(SQLModel, table=True):
     hashed_password: str = Field(max_length=200)
     disabled: bool = False
     token_version: int = 0
+    #: A service account: no password (the password grant refuses it); it authenticates as an OAuth2
+    #: client (`service_clients`) with the client-credentials grant.
+    service_account: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -94,3 +97,39 @@ class RateEventRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     bucket: str = Field(max_length=400)
     at: float
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """A personal API token: its digest, what it may do, and until when. The secret itself is never kept."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("user_id", "name"), {"sqlite_autoincrement": True})
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    #: Space-separated; the token's effective scopes are these within what the owner's roles grant now.
+    scopes: str = Field(max_length=10_000)
+    created_at: float
+    expires_at: float
+    #: Written at most once a minute per token, never on the request's critical path.
+    last_used_at: float | None = None
+
+
+class ServiceClientRow(SQLModel, table=True):
+    """The OAuth2 client of a service account: its public id and the digests of its secrets.
+
+    After a rotation the previous secret keeps working until `previous_expires_at`, so a fleet of clients
+    can move to the new secret without an outage.
+    """
+
+    __tablename__ = "service_clients"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    client_id: str = Field(max_length=64, unique=True)
+    secret_hash: str = Field(max_length=64)
+    previous_secret_hash: str | None = Field(default=None, max_length=64)
+    previous_expires_at: float | None = None
+    created_at: float
+    rotated_at: float | None = None

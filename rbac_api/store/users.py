@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Engine, delete, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from rbac_api.core.errors import Conflict, InvalidInput, NotFound
 from rbac_api.store.change_rules import ChangeRules, lock_for_change, require_administrator
-from rbac_api.store.tables import SessionRow, UserRoleRow, UserRow, utcnow
+from rbac_api.store.tables import ServiceClientRow, SessionRow, UserRoleRow, UserRow, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,8 @@ class UserRecord:
     token_version: int
     created_at: datetime
     updated_at: datetime
+    #: A service account: it authenticates as an OAuth2 client, never with a password.
+    service_account: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +64,17 @@ class Credentials:
     disabled: bool
     #: Issued in the token: a password change or disable between this read and the token kills the token.
     token_version: int
+    service_account: bool
 
 
 _UNSET: object = object()
-_CREDENTIALS = select(UserRow.id, UserRow.hashed_password, UserRow.disabled, UserRow.token_version)
+_CREDENTIALS = sa_select(
+    col(UserRow.id),
+    col(UserRow.hashed_password),
+    col(UserRow.disabled),
+    col(UserRow.token_version),
+    col(UserRow.service_account),
+)
 Apply = Callable[[Session, UserRow, frozenset[str]], None]
 
 
@@ -82,9 +92,18 @@ class UserStore:
         email: str | None,
         full_name: str | None,
         roles: Iterable[str],
+        service_client: Callable[[int], ServiceClientRow] | None = None,
     ) -> UserRecord:
+        """A new account; with `service_client`, a service account and its OAuth2 client, in one
+        transaction."""
         with Session(self._engine) as session:
-            row = UserRow(username=username, hashed_password=password_hash, email=email, full_name=full_name)
+            row = UserRow(
+                username=username,
+                hashed_password=password_hash,
+                email=email,
+                full_name=full_name,
+                service_account=service_client is not None,
+            )
             session.add(row)
             try:
                 session.flush()
@@ -92,6 +111,8 @@ class UserStore:
                 raise Conflict(f"username {username!r} is already taken") from None
             assert row.id is not None
             session.add_all(UserRoleRow(user_id=row.id, role=role) for role in sorted(set(roles)))
+            if service_client is not None:
+                session.add(service_client(row.id))
             session.commit()
             return self._record(session, row)
 
@@ -120,7 +141,7 @@ class UserStore:
 
     def _credentials(self, condition: ColumnElement[bool]) -> Credentials | None:
         with Session(self._engine) as session:
-            found = session.exec(_CREDENTIALS.where(condition)).first()
+            found = session.execute(_CREDENTIALS.where(condition)).first()
         return None if found is None else Credentials(*found)
 
     def state(self, user_id: int) -> UserState | None:
@@ -289,6 +310,7 @@ class UserStore:
             token_version=row.token_version,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            service_account=row.service_account,
         )
 
 

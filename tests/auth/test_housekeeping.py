@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from rbac_api.runtime import Rbac
 from rbac_api.services.housekeeping import tidy
+from rbac_api.store.change_rules import ChangeRules
 from rbac_api.store.tables import RateEventRow, SessionRow
 from rbac_api.store.throttle import RateEventStore
 
@@ -60,3 +61,20 @@ def test_throttling_events_older_than_the_window_are_deleted(rbac: Rbac) -> None
     with Session(rbac.db) as session:
         left = session.exec(select(RateEventRow.bucket, func.count()).group_by(RateEventRow.bucket)).all()
     assert left == [("login:new", 1)]
+
+
+def test_expired_api_tokens_are_deleted_and_live_ones_kept(rbac: Rbac) -> None:
+    now = time.time()
+    for name, expires_at in (("expired", now - 1), ("live", now + 3600)):
+        rbac.api_tokens.create(
+            user_id=1,
+            name=name,
+            token_hash=name.ljust(64, "0"),
+            scopes=["profile:read"],
+            now=now - 10,
+            expires_at=expires_at,
+            limit=10,
+            rules=ChangeRules(),
+        )
+    anyio.run(tidy, rbac)
+    assert [record.name for record in rbac.api_tokens.of_user(1)] == ["live"]

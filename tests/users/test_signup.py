@@ -35,6 +35,7 @@ def test_sign_up_creates_a_user_with_the_default_role(open_client: TestClient) -
         "roles",
         "created_at",
         "updated_at",
+        "service_account",
     }
 
 

@@ -1,0 +1,46 @@
+"""A stock OAuth2 client library (Authlib) gets a token with the client-credentials grant from a real
+server, and uses it, as a user's service would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from authlib.integrations.httpx_client import OAuth2Client
+
+from tests.conftest import ADMIN_PASSWORD
+from tests.reload.conftest import Server, start_server, stop_server
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    running = start_server(tmp_path)
+    yield running
+    stop_server(running)
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+def test_authlib_gets_and_uses_a_client_credentials_token(server: Server, method: str) -> None:
+    admin = server.token("admin", ADMIN_PASSWORD)
+    created = httpx.post(
+        server.url + "/service-accounts",
+        json={"name": "reporting", "roles": ["auditor"]},
+        headers={"Authorization": f"Bearer {admin}"},
+    ).json()
+    with OAuth2Client(
+        created["client_id"], created["client_secret"], token_endpoint_auth_method=method, scope="users:read"
+    ) as client:
+        token = client.fetch_token(server.url + "/token", grant_type="client_credentials")
+        assert token["scope"] == "users:read"
+        assert client.get(server.url + "/users").status_code == 200
+        assert client.get(server.url + "/policy").status_code == 403
+
+
+def test_authlib_sees_a_wrong_secret_as_an_oauth_error(server: Server) -> None:
+    from authlib.integrations.base_client.errors import OAuthError
+
+    with OAuth2Client("rbac_sa_" + "0" * 24, "rbac_cs_wrong") as client, pytest.raises(OAuthError) as refused:
+        client.fetch_token(server.url + "/token", grant_type="client_credentials")
+    assert refused.value.error == "invalid_client"
