@@ -219,7 +219,8 @@ def graphql_router(schema: strawberry.Schema, settings: Settings) -> RbacGraphQL
 
 def _publish_policy_in_openapi(app: FastAPI, rbac: Rbac) -> None:
     """The policy in force, in the document: the OAuth2 scheme's scopes and descriptions from its
-    catalogue, and its roles as the names a new user's `roles` may hold."""
+    catalogue, its roles as the names a new user's or service account's `roles` may hold, and its scopes as
+    those an API token may be given."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -230,9 +231,17 @@ def _publish_policy_in_openapi(app: FastAPI, rbac: Rbac) -> None:
             flow = scheme.get("flows", {}).get("password")
             if flow is not None:
                 flow["scopes"] = {n: s.description for n, s in policy.scopes.items()}
-        new_user = document.get("components", {}).get("schemas", {}).get("UserCreate")
+        schemas = document.get("components", {}).get("schemas", {})
+        new_user = schemas.get("UserCreate")
         if new_user is not None:
             new_user["properties"]["roles"]["anyOf"][0]["items"]["enum"] = sorted(policy.roles)
+        service_account = schemas.get("ServiceAccountCreate")
+        if service_account is not None:
+            service_account["properties"]["roles"]["items"]["enum"] = sorted(policy.roles)
+        api_token = schemas.get("ApiTokenCreate")
+        if api_token is not None:
+            api_token["properties"]["scopes"]["items"]["enum"] = sorted(policy.scopes)
+            api_token["properties"]["expires_in_days"]["maximum"] = rbac.settings.api_token_max_days
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]

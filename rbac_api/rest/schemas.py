@@ -75,15 +75,22 @@ class Strict(BaseModel):
         return value
 
 
-class UserCreate(Strict):
-    username: str = Field(
+#: A new account's name, as the document declares it and the code enforces it (`store/usernames.py`).
+NewUsername = Annotated[
+    str,
+    Field(
         min_length=1,
         max_length=USERNAME_MAX,
         description=(
             f"1 to {USERNAME_MAX} characters, also once normalised (NFKC and case-folded: `Alice` and "
             "`ALICE` are one account); no control, invisible or space characters; not `me`"
         ),
-    )
+    ),
+]
+
+
+class UserCreate(Strict):
+    username: NewUsername
     password: Password
     email: Email = None
     full_name: FullName = None
@@ -257,7 +264,7 @@ class ApiTokenCreated(BaseModel):
 
 
 class ServiceAccountCreate(Strict):
-    name: str = Field(min_length=1, max_length=256)
+    name: NewUsername
     roles: list[str] = Field(default_factory=list, max_length=100)
 
 

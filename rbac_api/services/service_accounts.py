@@ -14,6 +14,7 @@ from functools import partial
 import anyio
 
 from rbac_api.core.audit import log_event
+from rbac_api.core.errors import InvalidInput
 from rbac_api.core.opaque import digest, new_secret
 from rbac_api.core.principal import Principal
 from rbac_api.runtime import Rbac
@@ -59,9 +60,13 @@ async def create_service_account(
             user_id=user_id, client_id=client_id, secret_hash=digest(secret), created_at=now
         )
 
+    try:
+        username = new_username(name)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field="name") from None
     create = partial(
         rbac.users.create,
-        username=new_username(name),
+        username=username,
         password_hash=NO_PASSWORD,
         email=None,
         full_name=None,
