@@ -6,12 +6,14 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
+from functools import partial
 from typing import Any
 
 import anyio
 import strawberry
 from fastapi import APIRouter, FastAPI
 
+from rbac_api.core.errors import Unavailable
 from rbac_api.core.passwords import PasswordHasher
 from rbac_api.core.tokens import TokenCodec
 from rbac_api.graphql.execution import Executor
@@ -28,11 +30,12 @@ from rbac_api.rest.errors import install_error_handlers
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import Authenticator, UserStateCache
 from rbac_api.services.bootstrap import ensure_first_admin
+from rbac_api.services.database_probe import DatabaseProbe
 from rbac_api.services.housekeeping import keep_tidy
 from rbac_api.services.revocations import RevocationList
 from rbac_api.services.throttle import Throttle
 from rbac_api.settings import DEFAULT_MAX_BODY_BYTES, ConfigError, Settings
-from rbac_api.store.database import make_engine
+from rbac_api.store.database import make_engine, ping
 from rbac_api.store.documents import DocumentStore
 from rbac_api.store.schema import SchemaOutOfDate, ensure_schema
 from rbac_api.store.sessions import SessionStore
@@ -55,6 +58,10 @@ def build_runtime(settings: Settings) -> Rbac:
         ensure_schema(db)
     except SchemaOutOfDate as exc:
         raise ConfigError(str(exc)) from None
+    except Unavailable:
+        raise ConfigError(
+            "the database does not answer; start it, or set RBAC_DATABASE_URL to one that answers"
+        ) from None
     user_store, sessions = UserStore(db), SessionStore(db)
     codec = TokenCodec(
         keys=settings.key_set(),
@@ -86,6 +93,7 @@ def build_runtime(settings: Settings) -> Rbac:
         sessions=sessions,
         revocations=revocations,
         throttle=Throttle(RateEventStore(db), settings),
+        database=DatabaseProbe(partial(ping, db)),
     )
 
 

@@ -13,6 +13,7 @@ from rbac_api.core.principal import Principal
 from rbac_api.core.tokens import TokenCodec
 from rbac_api.policy.engine import Decision, PolicyEngine
 from rbac_api.services.authentication import Authenticator, UserStateCache
+from rbac_api.services.database_probe import DatabaseProbe
 from rbac_api.services.revocations import RevocationList
 from rbac_api.services.throttle import Throttle
 from rbac_api.settings import Settings
@@ -35,6 +36,7 @@ class Rbac:
     sessions: SessionStore
     revocations: RevocationList
     throttle: Throttle
+    database: DatabaseProbe
 
     def require(self, principal: Principal, required: frozenset[str], *, target: str) -> Decision:
         """Raise `PermissionDenied` (and log it) unless `principal` holds every scope in `required`."""

@@ -91,6 +91,7 @@ GRANTS: dict[str, Grant] = {"password": _password, "refresh_token": _refresh}
         400: {"description": "RFC 6749 §5.2 error: invalid_request, invalid_grant, invalid_scope..."},
         401: {"description": "invalid_client: client credentials that do not hold"},
         429: {"description": "Too many failed logins (slow_down); Retry-After says when to try again"},
+        503: {"description": "temporarily_unavailable: the database is down; retry after Retry-After"},
     },
 )
 async def issue_token(request: Request, rbac: RbacDep) -> JSONResponse:

@@ -20,6 +20,7 @@ from rbac_api.core.tokens import AccessClaims, TokenCodec
 from rbac_api.policy.engine import PolicyEngine
 from rbac_api.policy.model import Policy
 from rbac_api.services.revocations import RevocationList
+from rbac_api.services.single_flight import Flight
 from rbac_api.store.users import UserState
 
 
@@ -93,7 +94,7 @@ class UserStateCache:
         # OrderedDict: evicting the oldest entry of a plain dict (`next(iter(d))`) scans the slots freed by
         # earlier evictions, about 9 µs per insert at 10,000 entries; `popitem(last=False)` is O(1).
         self._entries: OrderedDict[int, tuple[UserState | None, float]] = OrderedDict()
-        self._loading: dict[int, anyio.Event] = {}
+        self._loading: dict[int, Flight] = {}
         #: Bumped by every invalidation: a load that started before one must not cache what it read.
         self._generation = 0
 
@@ -108,23 +109,22 @@ class UserStateCache:
         """Read the state from the store (in a worker thread) and cache it.
 
         Single flight: when the entry of a busy user expires, every request in flight misses at once; they
-        wait for one read instead of each taking a worker thread and a database connection.
+        wait for one read instead of each taking a worker thread and a database connection, and share its
+        failure (`Unavailable` while the database is down). A failed read caches nothing.
         """
         in_flight = self._loading.get(user_id)
-        if in_flight is not None:
-            await in_flight.wait()
+        if in_flight is not None and await in_flight.wait():
             cached = self.peek(user_id)
             if cached is not None:
                 return cached[0]
-        done = anyio.Event()
-        self._loading.setdefault(user_id, done)  # never displace another reader's event
+        flight = Flight()
+        self._loading.setdefault(user_id, flight)  # never displace another reader's flight
         generation = self._generation
         try:
-            state = await anyio.to_thread.run_sync(self._loader, user_id)
+            state = await flight.run(anyio.to_thread.run_sync(self._loader, user_id))
         finally:
-            if self._loading.get(user_id) is done:
+            if self._loading.get(user_id) is flight:
                 del self._loading[user_id]
-            done.set()
         if generation == self._generation:
             if len(self._entries) >= self._max:
                 self._entries.popitem(last=False)
