@@ -59,7 +59,8 @@ async def jwks(rbac: RbacDep) -> JSONResponse:
     return JSONResponse(rbac.codec.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
-def get_reloader(request: Request) -> PolicyReloader:
+async def get_reloader(request: Request) -> PolicyReloader:
+    """`async` for the reason `get_rbac` is: a plain `def` would take a worker thread on every `/health`."""
     reloader: PolicyReloader = request.app.state.reloader
     return reloader
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -43,7 +43,7 @@ class Service:
     token: str
     checked: float
 
-    def get(self, path: str) -> httpx.Response:
+    def get(self, path: str) -> httpx2.Response:
         return self.client.get(path, headers=bearer(self.token))
 
     def query(self, document: str) -> dict[str, Any]:
