@@ -53,7 +53,9 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def build_runtime(settings: Settings) -> Rbac:
     """The security core without any web framework: also used by the CLI."""
     engine = PolicyEngine(load_policy(settings.policy_dir))
-    db = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    db = make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, timeout=settings.db_timeout_seconds
+    )
     try:
         ensure_schema(db)
     except SchemaOutOfDate as exc:
