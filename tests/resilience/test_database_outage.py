@@ -131,22 +131,25 @@ def test_health_answers_503_unavailable_while_down_and_200_ok_once_back(
 def test_a_checked_token_keeps_working_within_the_bound_while_down(
     cluster: Cluster, service: Service
 ) -> None:
+    """`/users/me` and `me` answer from the user state cached when the token was checked."""
     with cluster.down():
-        rest = service.get("/roles")
-        graphql = service.query("{ roles { name } }")
+        rest = service.get("/users/me")
+        graphql = service.query("{ me { username } }")
         assert service.within_bound()  # both requests were answered from the cached checks
     assert rest.status_code == 200
-    assert "errors" not in graphql
+    assert rest.json()["username"] == "admin"
+    assert graphql == {"data": {"me": {"username": "admin"}}}
 
 
 def test_a_token_is_refused_with_503_once_its_checks_are_older_than_the_bound(
     cluster: Cluster, service: Service
 ) -> None:
-    """Past the bound an ended session or a disabled account could no longer be seen: fail closed."""
+    """Past the bound an ended session or a disabled account could no longer be seen: fail closed, with
+    a 503 the client retries, never a 401 that would log the user out because of an outage."""
     with cluster.down():
         service.wait_past_bound()
-        rest = service.get("/roles")
-        graphql = service.query("{ roles { name } }")
+        rest = service.get("/users/me")
+        graphql = service.query("{ me { username } }")
     assert rest.status_code == 503
     assert rest.headers["Retry-After"] == "2"
     assert rest.json() == UNAVAILABLE
