@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,7 +16,7 @@ from tests.reload.conftest import Server, start_server, stop_server
 from tests.resilience.conftest import Cluster
 
 #: Accepted and ignored by the test cluster's `trust` authentication: it must never reach the log.
-DB_PASSWORD = "pg-pass-4f1d9c"  # noqa: S105
+DB_PASSWORD = "pg-pass-4f1d9c"
 USER_QUERY = '{ user(username: "admin") { username } }'
 LOGIN = {"grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD}
 
@@ -82,9 +81,7 @@ def test_the_service_answers_200_within_seconds_of_the_database_returning(
     assert query == {"data": {"user": {"username": "admin"}}}
 
 
-def test_the_log_names_the_outage_without_traceback_or_credentials(
-    cluster: Cluster, served: Server
-) -> None:
+def test_the_log_names_the_outage_without_traceback_or_credentials(cluster: Cluster, served: Server) -> None:
     with cluster.down():
         assert admin_get(served, "/users/admin").status_code == 503
         assert httpx.post(served.url + "/token", data=LOGIN, timeout=10).status_code == 503
