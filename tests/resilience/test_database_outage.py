@@ -95,6 +95,15 @@ def test_a_login_answers_503_temporarily_unavailable(cluster: Cluster, service: 
     }
 
 
+def test_a_revocation_answers_503_temporarily_unavailable(cluster: Cluster, service: Service) -> None:
+    """Answering 200 would tell the client its session ended when nothing was recorded."""
+    with cluster.down():
+        response = service.client.post("/revoke", data={"token": service.token})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert response.json()["error"] == "temporarily_unavailable"
+
+
 def test_a_graphql_field_that_needs_the_database_is_unavailable_at_its_path(
     cluster: Cluster, service: Service
 ) -> None:
