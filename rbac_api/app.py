@@ -37,6 +37,7 @@ from rbac_api.services.throttle import Throttle
 from rbac_api.settings import DEFAULT_MAX_BODY_BYTES, ConfigError, Settings
 from rbac_api.store.database import make_engine, ping
 from rbac_api.store.documents import DocumentStore
+from rbac_api.store.outages import unreachable
 from rbac_api.store.schema import SchemaOutOfDate, ensure_schema
 from rbac_api.store.sessions import SessionStore
 from rbac_api.store.throttle import RateEventStore
@@ -60,10 +61,8 @@ def build_runtime(settings: Settings) -> Rbac:
         ensure_schema(db)
     except SchemaOutOfDate as exc:
         raise ConfigError(str(exc)) from None
-    except Unavailable:
-        raise ConfigError(
-            "the database does not answer; start it, or set RBAC_DATABASE_URL to one that answers"
-        ) from None
+    except Unavailable as exc:
+        raise ConfigError(unreachable(exc, settings.database_url)) from None
     user_store, sessions = UserStore(db), SessionStore(db)
     codec = TokenCodec(
         keys=settings.key_set(),

@@ -15,7 +15,7 @@ import threading
 import time
 
 from sqlalchemy import Engine, event, exc
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 
 from rbac_api.core.errors import Unavailable
@@ -45,7 +45,24 @@ class OutageLog:
             more, self._last, self._since = self._since, now, 0
         kind = f"{type(error).__module__}.{type(error).__qualname__}"
         also = f" ({more} more failures since the last warning)" if more else ""
-        log.warning("database unavailable (%s): answering 503 with Retry-After%s", kind, also)
+        log.warning("database unavailable (%s)%s", kind, also)
+
+
+def unreachable(error: Unavailable, url: str) -> str:
+    """Why the service or a command could not start: the first line of the driver's own error behind
+    `error`, with the URL's password masked, and what to do.
+
+    For the operator, who must tell a stopped server from a missing database or a refused login: unlike the
+    log lines of a running service, it may name the host (the operator's own configuration), never the
+    password.
+    """
+    cause = error.__cause__
+    lines = str(cause).strip().splitlines() if cause is not None else []
+    reason = lines[0] if lines else type(cause).__name__ if cause is not None else "no answer"
+    password = make_url(url).password if url else None
+    if password:
+        reason = reason.replace(str(password), "***")
+    return f"the database does not answer ({reason}); start it, or set RBAC_DATABASE_URL to one that answers"
 
 
 def translate_outages(engine: Engine) -> None:

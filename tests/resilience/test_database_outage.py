@@ -228,7 +228,7 @@ def test_the_log_names_the_error_class_once_without_traceback_or_address(
     assert [(w.name, w.getMessage()) for w in warnings] == [
         (
             "rbac_api.database",
-            "database unavailable (psycopg.OperationalError): answering 503 with Retry-After",
+            "database unavailable (psycopg.OperationalError)",
         )
     ]
     assert not [record for record in caplog.records if record.exc_info]
@@ -240,9 +240,19 @@ def test_the_log_names_the_error_class_once_without_traceback_or_address(
 def test_the_service_refuses_to_start_while_the_database_does_not_answer(
     cluster: Cluster, tmp_path: Path
 ) -> None:
-    settings = make_settings(tmp_path, database_url=cluster.new_database())
+    """The driver's own reason tells a stopped server from a missing database or a refused login."""
+    url = make_url(cluster.new_database()).set(password="pg-pass-0b7e")  # trust: ignored
+    settings = make_settings(tmp_path, database_url=url.render_as_string(hide_password=False))
     with cluster.down(), pytest.raises(ConfigError) as refused:
         create_app(settings)
     assert str(refused.value) == (
-        "the database does not answer; start it, or set RBAC_DATABASE_URL to one that answers"
+        f'the database does not answer (connection failed: connection to server at "127.0.0.1", port '
+        f"{url.port} failed: Connection refused); start it, or set RBAC_DATABASE_URL to one that answers"
     )
+
+
+def test_a_missing_database_is_named_at_start(cluster: Cluster, tmp_path: Path) -> None:
+    url = make_url(cluster.url).set(database="no_such_db").render_as_string(hide_password=False)
+    with pytest.raises(ConfigError) as refused:
+        create_app(make_settings(tmp_path, database_url=url))
+    assert 'FATAL:  database "no_such_db" does not exist' in str(refused.value)

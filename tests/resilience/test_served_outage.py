@@ -87,7 +87,7 @@ def test_the_log_names_the_outage_without_traceback_or_credentials(cluster: Clus
         assert httpx.post(served.url + "/token", data=LOGIN, timeout=10).status_code == 503
     seconds_until(lambda: admin_get(served, "/users/admin").status_code == 200)
     log = served.log()
-    assert "database unavailable (psycopg.OperationalError): answering 503 with Retry-After" in log
+    assert "database unavailable (psycopg.OperationalError)" in log
     assert "Traceback" not in log
     assert DB_PASSWORD not in log
     assert f":{make_url(served.env['RBAC_DATABASE_URL']).port}" not in log
