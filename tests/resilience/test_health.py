@@ -65,13 +65,15 @@ def test_a_probe_that_hangs_is_answered_unavailable_after_the_wait() -> None:
 
 
 def test_a_probe_that_ends_after_the_wait_still_records_its_outcome() -> None:
-    release = threading.Event()
+    started, release = threading.Event(), threading.Event()
 
     def ping() -> None:
+        started.set()
         release.wait(5)
 
-    probe = DatabaseProbe(ping, ttl=60, wait=0.1)
+    probe = DatabaseProbe(ping, ttl=60, wait=1.0)  # ample time for a worker thread to take the probe
     assert not anyio.run(probe.reachable)
+    assert started.is_set()
     release.set()
     deadline = time.monotonic() + 5
     while not anyio.run(probe.reachable):  # the cached "unavailable" until the late ping records "ok"
