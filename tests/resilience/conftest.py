@@ -10,15 +10,27 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
+import anyio
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests import pg_cluster
+
+T = TypeVar("T")
+
+
+def run_async(func: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """`anyio.run(func, *args)` on a thread of its own: the browser tests' Playwright leaves an event loop
+    marked as running on the main thread, where `anyio.run` would refuse to start."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(anyio.run, func, *args).result()
 
 
 class Cluster:

@@ -17,6 +17,7 @@ from rbac_api.core.errors import Unavailable
 from rbac_api.services.authentication import UserStateCache
 from rbac_api.services.revocations import RevocationList
 from rbac_api.store.users import UserRecord, UserState
+from tests.resilience.conftest import run_async
 
 WAITERS = 20
 
@@ -71,7 +72,7 @@ def outcomes(call: Callable[[], Any], database: Database) -> list[str]:
             await anyio.sleep(0.05)
             database.release.set()
 
-    anyio.run(main)
+    run_async(main)
     return got
 
 
@@ -88,10 +89,10 @@ def test_a_failed_read_of_ended_sessions_is_read_again_by_the_next_request() -> 
     database.release.set()
     revocations = RevocationList(lambda _cutoff: database.read({"ended"}), bound=60, horizon=900)
     with pytest.raises(Unavailable):
-        anyio.run(revocations.is_revoked, "ended")
+        run_async(revocations.is_revoked, "ended")
     assert not revocations.fresh()
     database.up = True
-    assert anyio.run(revocations.is_revoked, "ended")
+    assert run_async(revocations.is_revoked, "ended")
 
 
 def test_requests_waiting_for_a_failed_user_state_read_all_fail_with_one_read() -> None:
@@ -106,9 +107,9 @@ def test_a_failed_user_state_read_caches_nothing() -> None:
     database.release.set()
     cache = UserStateCache(lambda _user_id: database.read(_state()), ttl=60)
     with pytest.raises(Unavailable):
-        anyio.run(cache.get, 1)
+        run_async(cache.get, 1)
     assert cache.peek(1) is None
     database.up = True
-    state = anyio.run(cache.get, 1)
+    state = run_async(cache.get, 1)
     assert state is not None
     assert state.record.username == "paula"

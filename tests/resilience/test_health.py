@@ -19,6 +19,7 @@ from sqlalchemy import event
 from rbac_api.runtime import Rbac
 from rbac_api.services.database_probe import PROBE_TTL, DatabaseProbe
 from rbac_api.store.database import ping
+from tests.resilience.conftest import run_async
 
 
 def test_health_reports_a_database_that_answers_as_ok(client: TestClient) -> None:
@@ -58,7 +59,7 @@ def test_a_probe_that_hangs_is_answered_unavailable_after_the_wait() -> None:
         reachable = await probe.reachable()
         return reachable, time.monotonic() - started
 
-    reachable, took = anyio.run(ask)
+    reachable, took = run_async(ask)
     release.set()
     assert not reachable
     assert took < 2
@@ -72,11 +73,11 @@ def test_a_probe_that_ends_after_the_wait_still_records_its_outcome() -> None:
         release.wait(5)
 
     probe = DatabaseProbe(ping, ttl=60, wait=1.0)  # ample time for a worker thread to take the probe
-    assert not anyio.run(probe.reachable)
+    assert not run_async(probe.reachable)
     assert started.is_set()
     release.set()
     deadline = time.monotonic() + 5
-    while not anyio.run(probe.reachable):  # the cached "unavailable" until the late ping records "ok"
+    while not run_async(probe.reachable):  # the cached "unavailable" until the late ping records "ok"
         assert time.monotonic() < deadline, "the late outcome was never recorded"
         time.sleep(0.01)
 
@@ -131,4 +132,4 @@ def test_a_probe_that_got_no_worker_thread_in_time_does_not_block_the_next() -> 
             await anyio.sleep(0.01)
         return starved, False
 
-    assert anyio.run(ask_starved_then_free) == (False, True)
+    assert run_async(ask_starved_then_free) == (False, True)
