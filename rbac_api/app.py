@@ -7,12 +7,14 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
+from functools import partial
 from typing import Any
 
 import anyio
 import strawberry
 from fastapi import APIRouter, FastAPI
 
+from rbac_api.core.errors import Unavailable
 from rbac_api.core.passwords import PasswordHasher
 from rbac_api.core.tokens import TokenCodec
 from rbac_api.graphql.execution import Executor
@@ -29,14 +31,16 @@ from rbac_api.rest.errors import TRANSPORT_RESPONSES, install_error_handlers
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import Authenticator, UserStateCache
 from rbac_api.services.bootstrap import ensure_first_admin
+from rbac_api.services.database_probe import DatabaseProbe
 from rbac_api.services.housekeeping import keep_tidy
 from rbac_api.services.loading_cache import LoadingCache
 from rbac_api.services.revocations import RevocationList
 from rbac_api.services.throttle import Throttle
 from rbac_api.settings import DEFAULT_MAX_BODY_BYTES, ConfigError, Settings
 from rbac_api.store.api_tokens import ApiTokenRecord, ApiTokenStore
-from rbac_api.store.database import make_engine
+from rbac_api.store.database import make_engine, ping
 from rbac_api.store.documents import DocumentStore
+from rbac_api.store.outages import unreachable
 from rbac_api.store.schema import SchemaOutOfDate, ensure_schema
 from rbac_api.store.service_clients import ServiceClientStore
 from rbac_api.store.sessions import SessionStore
@@ -54,11 +58,15 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def build_runtime(settings: Settings) -> Rbac:
     """The security core without any web framework: also used by the CLI."""
     engine = PolicyEngine(load_policy(settings.policy_dir))
-    db = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    db = make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, timeout=settings.db_timeout_seconds
+    )
     try:
         ensure_schema(db)
     except SchemaOutOfDate as exc:
         raise ConfigError(str(exc)) from None
+    except Unavailable as exc:
+        raise ConfigError(unreachable(exc, settings.database_url)) from None
     user_store, sessions = UserStore(db), SessionStore(db)
     codec = TokenCodec(
         keys=settings.key_set(),
@@ -100,6 +108,7 @@ def build_runtime(settings: Settings) -> Rbac:
         api_tokens=api_tokens,
         api_token_cache=api_token_cache,
         clients=ServiceClientStore(db),
+        database=DatabaseProbe(partial(ping, db)),
     )
 
 

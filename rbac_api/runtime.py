@@ -13,6 +13,7 @@ from rbac_api.core.principal import Principal
 from rbac_api.core.tokens import TokenCodec
 from rbac_api.policy.engine import Decision, PolicyEngine
 from rbac_api.services.authentication import Authenticator, UserStateCache
+from rbac_api.services.database_probe import DatabaseProbe
 from rbac_api.services.loading_cache import LoadingCache
 from rbac_api.services.revocations import RevocationList
 from rbac_api.services.throttle import Throttle
@@ -43,6 +44,7 @@ class Rbac:
     #: another instance. Shared with the authenticator.
     api_token_cache: LoadingCache[str, ApiTokenRecord | None]
     clients: ServiceClientStore
+    database: DatabaseProbe
 
     def require(self, principal: Principal, required: frozenset[str], *, target: str) -> Decision:
         """Raise `PermissionDenied` (and log it) unless `principal` holds every scope in `required`."""

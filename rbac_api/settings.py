@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./var/rbac.db"
     #: Connections kept open to a PostgreSQL server per process (as many again under bursts).
     db_pool_size: int = Field(default=5, ge=1, le=200)
+    #: How long a request waits for the database (a free pooled connection, SQLite's write lock) before it
+    #: answers 503 with `Retry-After`: behind a load balancer, a quick 503 beats a request held for long.
+    db_timeout_seconds: float = Field(default=30, gt=0, le=300)
     secret_key: SecretStr | None = None
     #: Where a development secret is generated once (mode 0600) when `secret_key` is not set.
     secret_file: Path = Path("var/dev-secret")

@@ -51,14 +51,21 @@ def start(directory: Path) -> str:
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(directory, user.pw_uid, user.pw_gid)
-    data, log, port = directory / "data", directory / "log", _free_port()
+    data = directory / "data"
     _run(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], "initdb")
+    (directory / "port").write_text(str(_free_port()))
+    resume(directory)
+    return url(directory)
+
+
+def resume(directory: Path) -> None:
+    """Start the stopped cluster in `directory` again, on the port it had (as a server restarted after a
+    crash: `stop` shuts it down immediately, like a power cut)."""
+    data, log, port = directory / "data", directory / "log", (directory / "port").read_text().strip()
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c fsync=off -c max_connections=300"
     _run(
         ["pg_ctl", "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o", options, "start"], "pg_ctl start"
     )
-    (directory / "port").write_text(str(port))
-    return url(directory)
 
 
 def url(directory: Path) -> str:

@@ -7,6 +7,11 @@ one module defining a click command or group, and one line in `COMMANDS`.
 
 from __future__ import annotations
 
+import os
+import sys
+
+import click
+
 from rbac_api.cli.help import EXIT_CODES, STREAMS, example
 from rbac_api.cli.lazy import LazyGroup
 
@@ -33,4 +38,20 @@ cli = LazyGroup(
 
 def main() -> None:
     """The console script `rbac-api`."""
-    cli.main(prog_name="rbac-api")
+    try:
+        cli.main(prog_name="rbac-api")
+    except Exception as exc:
+        _exit_if_unreachable(exc)
+        raise
+
+
+def _exit_if_unreachable(exc: Exception) -> None:
+    """A command that found the database down (`rbac-api db current`, `users list`...) stops with one line
+    naming the driver's reason, not a traceback. Imported only then: `--help` stays fast."""
+    from rbac_api.core.errors import Unavailable
+
+    if isinstance(exc, Unavailable):
+        from rbac_api.store.outages import unreachable
+
+        click.echo(f"rbac-api: {unreachable(exc, os.environ.get('RBAC_DATABASE_URL', ''))}", err=True)
+        sys.exit(1)

@@ -84,6 +84,24 @@ class RateLimited(RbacError):
         self.retry_after = retry_after
 
 
+#: Seconds a client is told to wait (`Retry-After`) before retrying a request the database could not serve.
+RETRY_AFTER_OUTAGE = 2
+
+
+class Unavailable(RbacError):
+    """The database cannot be reached or cannot answer now (503 / UNAVAILABLE, with `Retry-After`).
+
+    Temporary by nature (a restart, a lost connection, every pooled connection busy, a lock held too long):
+    the same request may be sent again as it is. The message names no host, SQL or driver detail.
+    """
+
+    code = "UNAVAILABLE"
+
+    def __init__(self, message: str = "The database is unavailable; retry shortly") -> None:
+        super().__init__(message)
+        self.retry_after = RETRY_AFTER_OUTAGE
+
+
 class BadRequest(RbacError):
     """A request the transport cannot take as sent (400 / BAD_REQUEST), such as two `Authorization` headers:
     refused whole rather than guessing which part the client meant."""

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
-from rbac_api.core.errors import NotAuthenticated
+from rbac_api.core.errors import NotAuthenticated, Unavailable
 from rbac_api.core.principal import ANONYMOUS, Principal
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import authorization_header
@@ -26,13 +26,14 @@ class GraphQLContext(BaseContext):
         self,
         rbac: Rbac,
         principal: Principal,
-        auth_error: NotAuthenticated | None = None,
+        auth_error: NotAuthenticated | Unavailable | None = None,
         connection: HTTPConnection | None = None,
     ) -> None:
         super().__init__()
         self.rbac = rbac
         self.principal = principal
-        #: Set when the request carried a token that does not hold: the operation is refused as a whole.
+        #: Set when the request carried a token that does not hold, or that cannot be checked while the
+        #: database is down: the operation is refused as a whole.
         self.auth_error = auth_error
         self.verdicts: dict[Any, Any] = {}
         self._connection = connection
@@ -48,12 +49,13 @@ async def graphql_context(connection: HTTPConnection) -> GraphQLContext:
     """FastAPI dependency used as the router's `context_getter` (for HTTP and, refused, WebSocket).
 
     Raises `BadRequest` for two `Authorization` headers: the whole request is refused (HTTP 400), since
-    there is no operation yet to attach an error to.
+    there is no operation yet to attach an error to. A token that does not hold, or cannot be checked
+    (`Unavailable`), becomes the operation's one GraphQL error instead.
     """
     rbac: Rbac = connection.app.state.rbac
     header = authorization_header(connection.headers)
     try:
         principal = await rbac.authenticator.authenticate_header(header)
-    except NotAuthenticated as exc:
+    except (NotAuthenticated, Unavailable) as exc:
         return GraphQLContext(rbac, ANONYMOUS, exc, connection)
     return GraphQLContext(rbac, principal, None, connection)

@@ -34,7 +34,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from rbac_api.core.errors import PermissionDenied, RateLimited, RbacError
+from rbac_api.core.errors import PermissionDenied, RateLimited, RbacError, Unavailable
 from rbac_api.core.text import NUL_MESSAGE, nul_path
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.graphql.document_cache import DocumentCache, footprint
@@ -181,7 +181,7 @@ def present(error: GraphQLError) -> GraphQLError:
         extensions: dict[str, Any] = {"code": original.code}
         if isinstance(original, PermissionDenied) and original.missing:
             extensions["missingScopes"] = sorted(original.missing)
-        if isinstance(original, RateLimited):
+        if isinstance(original, RateLimited | Unavailable):
             extensions["retryAfter"] = original.retry_after
         field = getattr(original, "field", None)
         if field:

@@ -20,6 +20,7 @@ from rbac_api.core.errors import (
     PermissionDenied,
     RateLimited,
     RbacError,
+    Unavailable,
 )
 from rbac_api.rest.methods import allowed_methods
 from rbac_api.transport.refusals import TOO_DEEP_MESSAGE, is_graphql_request, refusal_body, route_path
@@ -33,6 +34,7 @@ _STATUS: dict[type[RbacError], int] = {
     BadCredentials: 400,
     BadRequest: 400,
     RateLimited: 429,
+    Unavailable: 503,
 }
 
 
@@ -47,7 +49,7 @@ def error_response(exc: RbacError) -> JSONResponse:
         headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{needed}"'
         body["missing_scopes"] = sorted(exc.missing)
         body["required_scopes"] = sorted(exc.required)
-    elif isinstance(exc, RateLimited):
+    elif isinstance(exc, RateLimited | Unavailable):
         headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, InvalidInput):
         location = ["body", exc.field] if exc.field else ["body"]
@@ -130,4 +132,5 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "More than one Authorization header"},
     401: {"description": "Missing, invalid or expired token (WWW-Authenticate: Bearer)"},
     403: {"description": "Valid token without the required scopes; `missing_scopes` names them"},
+    503: {"description": "The database is unavailable; retry after `Retry-After` seconds"},
 }

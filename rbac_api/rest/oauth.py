@@ -17,6 +17,7 @@ from rbac_api.core.errors import (
     InvalidScope,
     RateLimited,
     RbacError,
+    Unavailable,
 )
 from rbac_api.services.clients import ClientCredentials
 
@@ -53,6 +54,9 @@ def oauth_error(exc: RbacError) -> OAuthError:
     if isinstance(exc, RateLimited):
         # RFC 6749 has no error for throttling; `slow_down` (RFC 8628) says what the client must do.
         return OAuthError("slow_down", exc.message, 429, {"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, Unavailable):
+        # RFC 6749 §4.1.2.1's code for a server that cannot answer now; clients retry after Retry-After.
+        return OAuthError("temporarily_unavailable", exc.message, 503, {"Retry-After": str(exc.retry_after)})
     return OAuthError("invalid_request", exc.message)
 
 

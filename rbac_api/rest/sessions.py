@@ -63,6 +63,7 @@ _REVOKE_FORM: dict[str, Any] = {
         200: {"description": "Revoked, or there was nothing to revoke (the answer does not say which)"},
         400: {"description": "invalid_request: no token parameter, or not a form body"},
         401: {"description": "invalid_client: client credentials that do not hold"},
+        503: {"description": "temporarily_unavailable: the database is down; retry after Retry-After"},
     },
 )
 async def revoke(request: Request, rbac: RbacDep) -> Response:
@@ -70,11 +71,11 @@ async def revoke(request: Request, rbac: RbacDep) -> Response:
         form = await read_form(request)
         token = required_field(form, "token")
         await authenticate_client(rbac, client_credentials(authorization_header(request.headers), form))
+        await sessions.revoke_token(rbac, token)
     except OAuthError as exc:
         return exc.response()
     except RbacError as exc:
         return oauth_error(exc).response()
-    await sessions.revoke_token(rbac, token)
     return Response(status_code=200, headers=NO_STORE)
 
 

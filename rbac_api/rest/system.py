@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Security
+from fastapi import APIRouter, Depends, Request, Response, Security
 from fastapi.responses import JSONResponse
 
+from rbac_api.core.errors import RETRY_AFTER_OUTAGE
 from rbac_api.core.principal import Principal
 from rbac_api.reload import PolicyReloader
 from rbac_api.rest.deps import RbacDep, current_principal
@@ -58,17 +59,37 @@ async def jwks(rbac: RbacDep) -> JSONResponse:
     return JSONResponse(rbac.codec.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
-def get_reloader(request: Request) -> PolicyReloader:
+async def get_reloader(request: Request) -> PolicyReloader:
+    """`async` for the reason `get_rbac` is: a plain `def` would take a worker thread on every `/health`."""
     reloader: PolicyReloader = request.app.state.reloader
     return reloader
 
 
-@router.get("/health", openapi_extra=public_route("readiness probe; shows no user data"))
-async def health(reloader: Annotated[PolicyReloader, Depends(get_reloader)]) -> dict[str, Any]:
-    """Readiness, this process's pid and the policy version it enforces; `degraded` while the last
-    policy change is rejected (the previous version stays in force, `error` says why)."""
+@router.get(
+    "/health",
+    openapi_extra=public_route("readiness probe; shows no user data"),
+    responses={503: {"description": "The database is unavailable (`database: unavailable`)"}},
+)
+async def health(
+    rbac: RbacDep, reloader: Annotated[PolicyReloader, Depends(get_reloader)], response: Response
+) -> dict[str, Any]:
+    """Readiness, this process's pid, whether the database answers and the policy version it enforces.
+
+    503 while the database does not answer (probed at most once a second, off the event loop);
+    `degraded` then, and while the last policy change is rejected (the previous version stays in force,
+    `error` says why).
+    """
     policy = reloader.engine.policy
     state: dict[str, Any] = {"version": policy.version, "loaded_at": policy.loaded_at.isoformat()}
     if reloader.error is not None:
         state["error"] = reloader.error
-    return {"status": "ok" if reloader.error is None else "degraded", "pid": os.getpid(), "policy": state}
+    database = await rbac.database.reachable()
+    if not database:
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_OUTAGE)
+    return {
+        "status": "ok" if database and reloader.error is None else "degraded",
+        "pid": os.getpid(),
+        "database": "ok" if database else "unavailable",
+        "policy": state,
+    }

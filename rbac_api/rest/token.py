@@ -130,6 +130,7 @@ GRANTS: dict[str, Grant] = {
         },
         401: {"description": "invalid_client: client credentials that do not hold"},
         429: {"description": "Too many failed logins (slow_down); Retry-After says when to try again"},
+        503: {"description": "temporarily_unavailable: the database is down; retry after Retry-After"},
     },
 )
 async def issue_token(request: Request, rbac: RbacDep) -> JSONResponse:

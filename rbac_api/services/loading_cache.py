@@ -9,6 +9,8 @@ from typing import Generic, TypeVar
 
 import anyio
 
+from rbac_api.services.single_flight import Flight
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -27,7 +29,7 @@ class LoadingCache(Generic[K, V]):
         self._max = max(1, max_entries)
         # OrderedDict: `popitem(last=False)` evicts the oldest entry in O(1).
         self._entries: OrderedDict[K, tuple[V, float]] = OrderedDict()
-        self._loading: dict[K, anyio.Event] = {}
+        self._loading: dict[K, Flight] = {}
         #: Bumped by every invalidation: a load that started before one must not cache what it read.
         self._generation = 0
 
@@ -44,22 +46,21 @@ class LoadingCache(Generic[K, V]):
 
     async def load(self, key: K) -> V:
         """Read through the loader and cache. Single flight: callers missing the same key at once wait for
-        one read instead of each taking a worker thread and a database connection."""
+        one read instead of each taking a worker thread and a database connection, and share its failure
+        (`Unavailable` while the database is down). A failed read caches nothing."""
         in_flight = self._loading.get(key)
-        if in_flight is not None:
-            await in_flight.wait()
+        if in_flight is not None and await in_flight.wait():
             cached = self.peek(key)
             if cached is not None:
                 return cached[0]
-        done = anyio.Event()
-        self._loading.setdefault(key, done)  # never displace another reader's event
+        flight = Flight()
+        self._loading.setdefault(key, flight)  # never displace another reader's flight
         generation = self._generation
         try:
-            value = await anyio.to_thread.run_sync(self._loader, key)
+            value = await flight.run(anyio.to_thread.run_sync(self._loader, key))
         finally:
-            if self._loading.get(key) is done:
+            if self._loading.get(key) is flight:
                 del self._loading[key]
-            done.set()
         if generation == self._generation:
             if len(self._entries) >= self._max:
                 self._entries.popitem(last=False)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import anyio
 
+from rbac_api.services.single_flight import Flight
+
 
 class RevocationList:
     def __init__(self, loader: Callable[[float], set[str]], *, bound: float, horizon: float) -> None:
@@ -25,7 +27,7 @@ class RevocationList:
         self._ids: set[str] = set()
         self._added: set[str] = set()
         self._synced = float("-inf")
-        self._loading: anyio.Event | None = None
+        self._loading: Flight | None = None
 
     def fresh(self) -> bool:
         return time.monotonic() - self._synced < self._bound
@@ -39,21 +41,25 @@ class RevocationList:
         self._added.add(public_id)
 
     async def sync(self) -> None:
-        """Re-read the list; concurrent callers wait for one read (single flight)."""
-        if self._loading is not None:
-            await self._loading.wait()
-            return
-        self._loading = done = anyio.Event()
+        """Re-read the list; concurrent callers wait for one read (single flight) and share its outcome.
+
+        A failed read (`Unavailable` while the database is down) fails every caller waiting for it and
+        leaves the list as stale as it was, so nobody goes on checking tokens against a list older than the
+        bound: past it, requests that need authentication fail closed until the database answers again.
+        """
+        while (in_flight := self._loading) is not None:
+            if await in_flight.wait():
+                return
+        self._loading = flight = Flight()
         started = time.monotonic()
         self._added = set()
         try:
-            ids = await anyio.to_thread.run_sync(self._loader, time.time() - self._horizon)
-            # Ends recorded here while the read ran may have committed after it looked: keep them.
-            self._ids = ids | self._added
-            self._synced = started
+            ids = await flight.run(anyio.to_thread.run_sync(self._loader, time.time() - self._horizon))
         finally:
             self._loading = None
-            done.set()
+        # Ends recorded here while the read ran may have committed after it looked: keep them.
+        self._ids = ids | self._added
+        self._synced = started
 
     async def is_revoked(self, public_id: str) -> bool:
         if not self.fresh():
