@@ -20,6 +20,7 @@ from rbac_api.core.tokens import AccessClaims, TokenCodec
 from rbac_api.policy.engine import PolicyEngine
 from rbac_api.policy.model import Policy
 from rbac_api.services.revocations import RevocationList
+from rbac_api.store.tables import MAX_USER_ID
 from rbac_api.store.users import UserState
 
 
@@ -58,9 +59,6 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-#: The largest user id: `users.id` is an INTEGER, 32 bits on PostgreSQL (64 on SQLite); a larger id cannot
-#: be a user, and must not reach the database, where it would overflow the column's type.
-MAX_USER_ID = 2**31 - 1
 _MAX_USER_ID_DIGITS = len(str(MAX_USER_ID))
 
 
