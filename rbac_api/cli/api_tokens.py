@@ -81,18 +81,19 @@ def list_tokens(username: str) -> None:
 
 @api_tokens.command(epilog=example("rbac-api api-tokens revoke --user alice 12"))
 @click.option("--user", "username", required=True, metavar="NAME", help="Whose token it is.")
-@click.argument("token_id", type=click.IntRange(min=1, max=2**31 - 1), metavar="ID")
+@click.argument("token_id", type=click.IntRange(min=1), metavar="ID")
 def revoke(username: str, token_id: int) -> None:
     """Revoke a token (running services refuse it within RBAC_USER_CACHE_SECONDS)."""
     from rbac_api.core.errors import RbacError
     from rbac_api.services.accounts import lookup_name
     from rbac_api.services.administration import operator_rules
+    from rbac_api.services.api_tokens import token_id_of
 
     rbac = _runtime()
     try:
         user_id = rbac.users.id_of(lookup_name(username))
         record = rbac.api_tokens.revoke(
-            user_id=user_id, token_id=token_id, rules=operator_rules(rbac.engine.policy)
+            user_id=user_id, token_id=token_id_of(str(token_id)), rules=operator_rules(rbac.engine.policy)
         )
     except RbacError as exc:
         fail(exc.message)

@@ -25,7 +25,7 @@ from rbac_api.services import api_tokens, service_accounts
 
 router = APIRouter(tags=["api tokens"], responses=AUTH_RESPONSES)
 
-TokenId = Path(ge=1, le=2**31 - 1, description="The `id` the listing shows")
+TokenId = Path(ge=1, le=api_tokens.MAX_TOKEN_ID, description="The `id` the listing shows")
 NO_TOKEN: dict[int | str, dict[str, Any]] = {404: {"description": "No such user, or no such token of theirs"}}
 CREATED: dict[int | str, dict[str, Any]] = {
     409: {"description": "A token of that name exists, or the account holds the most tokens allowed"}

@@ -25,10 +25,11 @@ from rbac_api.services.authentication import API_TOKEN_PREFIX
 from rbac_api.services.login import check_requested_scopes
 from rbac_api.store.api_tokens import ApiTokenRecord
 from rbac_api.store.change_rules import ChangeRules
+from rbac_api.store.tables import MAX_USER_ID
 
 NAME_MAX = 100
-#: Ids are 32-bit integers on PostgreSQL: a larger one must not reach the database.
-MAX_TOKEN_ID = 2**31 - 1
+#: Token ids are INTEGERs like user ids: a larger one must not reach the database.
+MAX_TOKEN_ID = MAX_USER_ID
 
 
 @dataclass(frozen=True, slots=True)

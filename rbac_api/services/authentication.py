@@ -21,6 +21,7 @@ from rbac_api.policy.model import Policy
 from rbac_api.services.loading_cache import LoadingCache
 from rbac_api.services.revocations import RevocationList
 from rbac_api.store.api_tokens import ApiTokenRecord
+from rbac_api.store.tables import MAX_USER_ID
 from rbac_api.store.users import UserState
 
 #: Personal API tokens start with this (see services/api_tokens.py); anything else is taken as a JWT.
@@ -62,9 +63,6 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-#: The largest user id: `users.id` is an INTEGER, 32 bits on PostgreSQL (64 on SQLite); a larger id cannot
-#: be a user, and must not reach the database, where it would overflow the column's type.
-MAX_USER_ID = 2**31 - 1
 _MAX_USER_ID_DIGITS = len(str(MAX_USER_ID))
 
 

@@ -8,6 +8,9 @@ from sqlalchemy import Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 USERNAME_MAX = 64
+#: The largest user id: `users.id` is an INTEGER, 32 bits on PostgreSQL (64 on SQLite); a larger id cannot
+#: be a user, and must not reach the database, where it would overflow the column's type.
+MAX_USER_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:

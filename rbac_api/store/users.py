@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from rbac_api.core.errors import Conflict, InvalidInput, NotFound
 from rbac_api.store.change_rules import ChangeRules, lock_for_change, require_administrator
-from rbac_api.store.tables import ServiceClientRow, SessionRow, UserRoleRow, UserRow, utcnow
+from rbac_api.store.tables import MAX_USER_ID, ServiceClientRow, SessionRow, UserRoleRow, UserRow, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +160,8 @@ class UserStore:
             return UserState(self._build(rows[0][0], roles), frozenset(roles))
 
     def page(self, *, limit: int, cursor: str | None) -> tuple[list[UserRecord], str | None]:
-        after = decode_cursor(cursor) if cursor else 0
+        # A cursor past the largest possible id is a valid, empty page, never an overflow of the column.
+        after = min(decode_cursor(cursor), MAX_USER_ID) if cursor else 0
         with Session(self._engine) as session:
             query = select(UserRow).where(col(UserRow.id) > after).order_by(col(UserRow.id)).limit(limit + 1)
             rows = list(session.exec(query).all())

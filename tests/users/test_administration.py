@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rbac_api import create_app
+from rbac_api.store.users import encode_cursor
 from tests.conftest import MANAGER_ROLE, PASSWORD, POLICY_DIR, bearer, login, make_settings
 
 
@@ -34,6 +35,15 @@ def test_users_are_listed_page_by_page_with_a_cursor(
 def test_a_cursor_we_did_not_issue_is_a_422(client: TestClient, admin_token: str, cursor: str) -> None:
     response = client.get("/users", params={"cursor": cursor}, headers=bearer(admin_token))
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("after", [2**31 - 1, 2**31, 793413284847, 10**18 - 1])
+def test_a_cursor_past_the_largest_possible_id_is_an_empty_page(
+    client: TestClient, admin_token: str, after: int
+) -> None:
+    """Found by schemathesis on PostgreSQL (32-bit `users.id`): it was a 500, integer out of range."""
+    response = client.get("/users", params={"cursor": encode_cursor(after)}, headers=bearer(admin_token))
+    assert (response.status_code, response.json()) == (200, {"items": [], "next_cursor": None})
 
 
 def test_a_refused_cursor_is_located_in_the_query_string(client: TestClient, admin_token: str) -> None:
