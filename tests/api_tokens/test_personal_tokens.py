@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from rbac_api import create_app
 from rbac_api.runtime import Rbac
@@ -171,7 +171,7 @@ def test_an_expired_token_is_refused(
 ) -> None:
     created = create_api_token(admin_token, ["users:read"])
     with rbac.db.begin() as connection:
-        connection.exec_driver_sql("UPDATE api_tokens SET expires_at = 1 WHERE id = ?", (created["id"],))
+        connection.execute(text("UPDATE api_tokens SET expires_at = 1 WHERE id = :id"), {"id": created["id"]})
     rbac.api_token_cache.clear()
     assert client.get("/users", headers=bearer(created["token"])).status_code == 401
 
