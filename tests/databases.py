@@ -60,6 +60,19 @@ def fresh_database_url(directory: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def empty_database_url(directory: Path) -> str:
+    """The URL of a database with no tables at all, belonging to `directory`: what a first start finds."""
+    if not POSTGRES_URL:
+        return f"sqlite:///{directory / 'empty.db'}"
+    name = _database_name(directory) + "_empty"
+    admin = _admin()
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    _created.append(name)
+    return _database_url(name)
+
+
 def _sqlite_template_file() -> Path:
     global _sqlite_template
     if _sqlite_template is None:
@@ -81,8 +94,12 @@ def _database_url(name: str) -> str:
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def _database_name(directory: Path) -> str:
+    return "rbac_t_" + hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:20]
+
+
 def _postgres_database(directory: Path) -> str:
-    name = "rbac_t_" + hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:20]
+    name = _database_name(directory)
     if name not in _created:
         template = _postgres_template_name()
         admin = _admin()
