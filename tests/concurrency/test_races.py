@@ -60,6 +60,19 @@ def test_fifty_assignments_of_one_role_all_succeed_and_store_it_once(
     assert count_rows(server, links, id=created.json()["id"]) == 1
 
 
+def test_fifty_removals_of_one_role_make_one_change_and_forty_nine_not_found(
+    server: Server, admin: dict[str, str]
+) -> None:
+    remo = {"username": "remo", "password": PASSWORD, "roles": ["user", "auditor"]}
+    created = httpx.post(server.url + "/users", json=remo, headers=admin)
+    assert created.status_code == 201, created.text
+    responses = race(server, lambda client: client.delete("/users/remo/roles/auditor", headers=admin))
+    assert statuses(responses) == {204: 1, 404: RACERS - 1}, server.log()[-3000:]
+    assert {body["detail"] for body in bodies(responses, 404)} == {"user 'remo' does not have role 'auditor'"}
+    links = "SELECT count(*) FROM user_roles WHERE user_id = :id AND role = 'auditor'"
+    assert count_rows(server, links, id=created.json()["id"]) == 0
+
+
 def test_one_refresh_token_raced_fifty_times_yields_one_new_pair(
     server: Server, admin: dict[str, str]
 ) -> None:
