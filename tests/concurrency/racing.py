@@ -32,17 +32,24 @@ _TLS = ssl.create_default_context()
 
 
 def race(server: Server, send: Send, count: int = RACERS) -> list[httpx.Response]:
-    """`send` from `count` threads at once, each on a connection it opened beforehand."""
+    """`send` from `count` threads at once, each on a connection it opened beforehand.
+
+    Fails unless the connections reached every worker of the server: a race inside one process only
+    would not show what a second process sharing the database does.
+    """
     barrier = threading.Barrier(count)
+    workers: set[int] = set()
 
     def one(_: int) -> httpx.Response:
         with httpx.Client(base_url=server.url, timeout=60, verify=_TLS) as client:
-            client.get("/health")  # connect (and reach a worker) before the start
+            workers.add(client.get("/health").json()["pid"])  # the worker this connection stays with
             barrier.wait(timeout=60)
             return send(client)
 
     with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(one, range(count)))
+        responses = list(pool.map(one, range(count)))
+    assert workers == server.worker_pids()
+    return responses
 
 
 def statuses(responses: list[httpx.Response]) -> Counter[int]:
