@@ -10,17 +10,17 @@ from typing import Any
 
 import httpx
 
-from tests.concurrency.racing import BOUND, RACERS, bodies, count_rows, race, statuses
+from tests.concurrency.racing import BOUND, RACERS, Send, bodies, count_rows, race, statuses
 from tests.conftest import PASSWORD
 from tests.servers import Server, wait_until
 
 
-def create(username: str, admin: dict[str, str]) -> Any:
+def create(username: str, admin: dict[str, str]) -> Send:
     body = {"username": username, "password": PASSWORD, "roles": ["user"]}
     return lambda client: client.post("/users", json=body, headers=admin)
 
 
-def refresh(refresh_token: str) -> Any:
+def refresh(refresh_token: str) -> Send:
     form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
     return lambda client: client.post("/token", data=form)
 
