@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,6 +24,7 @@ from rbac_api.store.schema import upgrade
 
 #: The server the suite runs against besides SQLite; unset means SQLite only.
 POSTGRES_URL = os.environ.get("RBAC_TEST_POSTGRES_URL")
+REQUIRE_VARIABLE = "RBAC_REQUIRE_POSTGRES"
 
 _sqlite_template: Path | None = None
 _postgres_template: str | None = None
@@ -33,6 +35,21 @@ def backend() -> str:
     return "postgresql" if POSTGRES_URL else "sqlite"
 
 
+def postgres_or_stop(what: str) -> None:
+    """For tests that only make sense on PostgreSQL (`what` says why): skip on SQLite, saying how to run
+    them, unless `RBAC_REQUIRE_POSTGRES=1` and no PostgreSQL server was named at all, which fails.
+
+    `RBAC_TEST_POSTGRES_URL` set but empty is a deliberate SQLite pass (`tests.run` makes one before its
+    PostgreSQL pass, which runs these tests): there they skip even where PostgreSQL is required.
+    """
+    if POSTGRES_URL:
+        return
+    reason = f"{what}: set RBAC_TEST_POSTGRES_URL (python -m tests.pg_cluster start DIR prints one)"
+    if os.environ.get(REQUIRE_VARIABLE) == "1" and POSTGRES_URL is None:
+        pytest.fail(f"PostgreSQL is required here ({REQUIRE_VARIABLE}=1) but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 def fresh_database_url(directory: Path) -> str:
     """The URL of a database at the current schema belonging to `directory` (created on first use)."""
     if POSTGRES_URL:
@@ -41,6 +58,19 @@ def fresh_database_url(directory: Path) -> str:
     if not path.exists():
         shutil.copyfile(_sqlite_template_file(), path)
     return f"sqlite:///{path}"
+
+
+def empty_database_url(directory: Path) -> str:
+    """The URL of a database with no tables at all, belonging to `directory`: what a first start finds."""
+    if not POSTGRES_URL:
+        return f"sqlite:///{directory / 'empty.db'}"
+    name = _database_name(directory) + "_empty"
+    admin = _admin()
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    _created.append(name)
+    return _database_url(name)
 
 
 def _sqlite_template_file() -> Path:
@@ -64,8 +94,12 @@ def _database_url(name: str) -> str:
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def _database_name(directory: Path) -> str:
+    return "rbac_t_" + hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:20]
+
+
 def _postgres_database(directory: Path) -> str:
-    name = "rbac_t_" + hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:20]
+    name = _database_name(directory)
     if name not in _created:
         template = _postgres_template_name()
         admin = _admin()

@@ -7,16 +7,19 @@ database is an operator's decision, not something one starting instance should d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+#: Key of the PostgreSQL advisory lock held while an instance creates the schema (any constant will do).
+SCHEMA_LOCK = 0x72626173
 
 
 class SchemaOutOfDate(Exception):
@@ -59,7 +62,19 @@ def _run(engine: Engine, step: Callable[[Config, str], None], revision: str) -> 
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the schema in an empty database; refuse one at another revision, naming the command."""
+    """Create the schema in an empty database; refuse one at another revision, naming the command.
+
+    Instances starting at once on an empty PostgreSQL database take turns under an advisory lock: the
+    first creates the schema, the others then find it at the head revision (without the lock, all of them
+    would create the same tables and all but one would fail to start).
+    """
+    if current(engine) == head():
+        return
+    with _schema_lock(engine):
+        _create_or_refuse(engine)
+
+
+def _create_or_refuse(engine: Engine) -> None:
     found = current(engine)
     wanted = head()
     if found == wanted:
@@ -76,6 +91,21 @@ def ensure_schema(engine: Engine) -> None:
         f"the database schema is at revision {found}, "
         f"this version needs {wanted}; back up the database, then run: rbac-api db upgrade"
     )
+
+
+@contextmanager
+def _schema_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one instance at a time past this point; SQLite needs none (one host, and `serve`
+    creates the schema before it starts any worker)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK})
 
 
 def has_tables(engine: Engine) -> bool:

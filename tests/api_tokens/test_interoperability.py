@@ -11,7 +11,7 @@ import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 
 from tests.conftest import ADMIN_PASSWORD
-from tests.reload.conftest import Server, start_server, stop_server
+from tests.servers import Server, start_server, stop_server
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from tests.browser.driver import CHROMIUM_ARGS, chromium_or_stop
 from tests.conftest import REPO
-from tests.reload.conftest import Server, start_server, stop_server
+from tests.servers import Server, start_server, stop_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.cli.test_cli import run
-from tests.reload.conftest import free_port
+from tests.servers import free_port
 
 DB_PASSWORD = "pg-pass-77c1"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reload.conftest import Server, start_server, stop_server
+from tests.servers import Server, start_server, stop_server
 
 #: The fuzzer fails logins and signs up from one address many times a second: limits it would hit on
 #: purpose, which tests/auth/test_throttling.py covers.

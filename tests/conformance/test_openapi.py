@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD, REPO
-from tests.reload.conftest import Server
+from tests.servers import Server
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 MAX_EXAMPLES = 30

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.reload.conftest import Server, start_server, stop_server
+from tests.servers import Server, start_server, stop_server
 
 HEALTH_SECONDS = 2.0
 ANSWER_SECONDS = 5.0

@@ -15,7 +15,7 @@ import httpx
 
 from rbac_api.policy import load_policy
 from tests.conftest import ADMIN_PASSWORD, POLICY_DIR
-from tests.reload.conftest import EXE, Server
+from tests.servers import EXE, Server, wait_until
 
 
 def drop_documents_read_from_reader(text: str) -> str:
@@ -195,13 +195,6 @@ def test_policy_reload_of_an_unchanged_policy_logs_one_line_in_each_worker(
         wait_until(lambda line=line: line in server.log())
         assert server.log().count(line) == 1
     assert server.version() == version
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_the_server_log_has_one_bare_json_line_per_denial(server: Server) -> None:

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import ADMIN_PASSWORD
-from tests.reload.conftest import Server, start_server, stop_server
 from tests.resilience.conftest import Cluster
+from tests.servers import Server, start_server, stop_server
 
 #: Accepted and ignored by the test cluster's `trust` authentication: it must never reach the log.
 DB_PASSWORD = "pg-pass-4f1d9c"

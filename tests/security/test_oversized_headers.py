@@ -12,8 +12,8 @@ import pytest
 
 from rbac_api.core.errors import INVALID_TOKEN_MESSAGE
 from rbac_api.settings import DEFAULT_MAX_HEADER_BYTES
-from tests.reload.conftest import Server, start_server, stop_server
 from tests.security.refusals import Refusal, assert_refused
+from tests.servers import Server, start_server, stop_server
 
 TOO_LARGE = Refusal(
     431,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD
-from tests.reload.conftest import EXE, Server, start_server, stop_server
+from tests.servers import EXE, Server, start_server, stop_server
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 NEW_PASSWORD = "a-new-password-9"

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from rbac_api import CurrentPrincipal, create_app, public_route
 from tests.conftest import make_settings
-from tests.reload.conftest import Server, start_server, stop_server
+from tests.servers import Server, start_server, stop_server
 
 #: The body limit of `app_client`, small enough to pass in a test.
 LIMIT = 1000

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,7 +14,7 @@ from fastapi.testclient import TestClient
 from rbac_api import create_app
 from rbac_api.transport.access_log import ACCESS_LOGGER, QUERY_SECRETS_FILTER
 from tests.conftest import make_settings
-from tests.reload.conftest import EXE, start_server, stop_server
+from tests.servers import EXE, start_server, stop_server, wait_until
 
 ACCESS_FORMAT = '%s - "%s %s HTTP/%s" %d'  # uvicorn's access log call
 
@@ -90,15 +89,8 @@ def test_a_real_server_logs_the_request_without_the_secrets(tmp_path: Path, comm
     try:
         target = "/health?access_token=s3cr3t-one&verbose=1&Password=s3cr3t-two"
         assert httpx.get(server.url + target).status_code == 200
-        wait_for(lambda: "/health?access_token=" in server.log())
+        wait_until(lambda: "/health?access_token=" in server.log())
     finally:
         stop_server(server)
     assert "s3cr3t" not in server.log()
     assert '"GET /health?access_token=[redacted]&verbose=1&Password=[redacted] HTTP/1.1" 200' in server.log()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 from fastapi.testclient import TestClient
 
-from tests.reload.conftest import Server
+from tests.servers import Server
 from tests.transport.conftest import LIMIT
 
 REFUSAL = f"Request body is larger than {LIMIT} bytes (RBAC_MAX_BODY_BYTES); send a smaller body"

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD
-from tests.reload.conftest import Server, start_server, stop_server
+from tests.servers import Server, start_server, stop_server
 
 LIMITS = {"RBAC_LOGIN_MAX_FAILURES": "3", "RBAC_LOGIN_MAX_FAILURES_PER_ADDRESS": "100"}
 

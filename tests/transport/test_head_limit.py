@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.reload.conftest import Server, start_server, stop_server
+from tests.servers import Server, start_server, stop_server
 
 LIMIT = 2048
 
