@@ -157,13 +157,14 @@ async def change_password(rbac: Rbac, principal: Principal, *, old: str, new: st
     """
     require_password(new)
     user_id = own_id(principal)
-    await rbac.throttle.check_login(principal.username, client.address)
+    attempt = await rbac.throttle.attempt_login(principal.username, client.address)
     found = await anyio.to_thread.run_sync(rbac.users.credentials_of, user_id)
     if found is None:
+        await rbac.throttle.release(attempt)
         raise NotAuthenticated(token_sent=True)
-    if not (await rbac.hasher.verify(old, found.password_hash)).ok:
-        await rbac.throttle.login_failed(principal.username, client.address)
+    if not (await rbac.hasher.verify(old, found.password_hash)).ok:  # the attempt stays counted
         raise InvalidInput("old_password does not match the current password", field="old_password")
+    await rbac.throttle.release(attempt)
     new_hash = await rbac.hasher.hash(new)
     replace = partial(
         rbac.users.replace_password, user_id=user_id, read_hash=found.password_hash, new_hash=new_hash

@@ -56,16 +56,15 @@ async def login(
     requested = None if scopes is None else check_requested_scopes(scopes, policy)
     name = _throttle_key(username)
     try:
-        await rbac.throttle.check_login(name, client.address)
+        attempt = await rbac.throttle.attempt_login(name, client.address)
     except RateLimited:
         log_event("login", username=name, address=client.address, outcome="throttled")
         raise
     found = await _verified_credentials(rbac, username, password)
-    if found is None:
-        await rbac.throttle.login_failed(name, client.address)
+    if found is None:  # the attempt, counted as a failure up front, stays counted
         log_event("login", username=name, address=client.address, outcome="bad_credentials")
         raise BadCredentials()
-    await rbac.throttle.login_succeeded(name, client.address)
+    await rbac.throttle.login_succeeded(name, attempt, client.address)
     state = await anyio.to_thread.run_sync(rbac.users.state, found.id)
     if state is None:  # deleted since the password check
         raise BadCredentials()

@@ -104,3 +104,9 @@ class OutagePool(QueuePool):
             if self.outages is not None:
                 self.outages.note(error)
             raise Unavailable() from None
+
+
+# SQLAlchemy names a pool's logger after the pool's class. Its INFO lines (a connection invalidated, recycled)
+# print the connection, host, port, user and database included, which our logs never carry: keep them out
+# even when an application runs its root logger at INFO.
+logging.getLogger(f"{OutagePool.__module__}.{OutagePool.__name__}").setLevel(logging.WARNING)

@@ -98,3 +98,18 @@ def test_the_race_ends_the_family_so_the_winners_access_token_is_refused_within_
     first = logged_in(server, "rory", admin)
     (winner,) = bodies(race(server, refresh(first["refresh_token"])), 200)
     wait_until(lambda: server.get("/users/me", winner["access_token"]).status_code == 401, timeout=BOUND * 20)
+
+
+def test_fifty_simultaneous_wrong_passwords_get_exactly_the_allowed_failures(
+    server: Server, admin: dict[str, str]
+) -> None:
+    """RBAC_LOGIN_MAX_FAILURES (5 by default) holds under a burst: each attempt is counted before the
+    password is checked, so the ones in flight cannot all pass the same count."""
+    created = httpx.post(
+        server.url + "/users", json={"username": "guessed", "password": PASSWORD}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    form = {"grant_type": "password", "username": "guessed", "password": "a wrong password"}
+    responses = race(server, lambda client: client.post("/token", data=form))
+    assert statuses(responses) == {400: 5, 429: RACERS - 5}, server.log()[-3000:]
+    assert {body["error"] for body in bodies(responses, 429)} == {"slow_down"}

@@ -55,10 +55,17 @@ def test_a_new_role_shows_only_what_it_allows_including_token_only_fields(tmp_pa
     with (changed / "roles.yaml").open("a") as roles:
         roles.write("  viewer:\n    description: Views documents\n    scopes: [documents:read]\n")
     changes = diff_access(load_policy(POLICY_DIR), load_policy(changed), service_targets())
+    # What needs only a valid token (API tokens, logout) opens to any role that grants a scope.
     assert changes == [
         Change("viewer", "scope", "documents:read", "-", "allow"),
+        Change("viewer", "route", "DELETE /users/me/api-tokens/{token_id}", "-", "allow"),
         Change("viewer", "route", "GET /documents", "-", "allow"),
+        Change("viewer", "route", "GET /users/me/api-tokens", "-", "allow"),
+        Change("viewer", "route", "POST /users/me/api-tokens", "-", "allow"),
+        Change("viewer", "field", "Mutation.createApiToken", "-", "allow"),
         Change("viewer", "field", "Mutation.logout", "-", "allow"),
+        Change("viewer", "field", "Mutation.revokeApiToken", "-", "allow"),
+        Change("viewer", "field", "Query.apiTokens", "-", "allow"),
         Change("viewer", "field", "Query.documents", "-", "allow"),
         Change("viewer", "field", "Query.myPermissions", "-", "allow"),
     ]
