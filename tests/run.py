@@ -22,7 +22,8 @@ SKIPPED = (
 
 def pytest(arguments: list[str], **env: str) -> int:
     workers = ["-n", str(min(os.cpu_count() or 1, 4))] if not _has(arguments, "-n") else []
-    command = [sys.executable, "-m", "pytest", *workers, *arguments]
+    # The slowest tests are named at the end of each pass: what to look at when `make test` grows slow.
+    command = [sys.executable, "-m", "pytest", *workers, "--durations=15", *arguments]
     return subprocess.run(command, env={**os.environ, **env}, check=False).returncode  # noqa: S603
 
 
