@@ -43,10 +43,8 @@ class Throttle:
         limits = {pair: self._max_pair, per_address: self._max_address}
         reservation = await self._reserve(limits)
         if reservation.refused is not None:
-            what = (
-                "this user name from your address" if reservation.refused_bucket == pair else "your address"
-            )
-            self._refuse(reservation.refused, f"Too many failed logins from {what}")
+            full = PAIR_FULL if reservation.refused_bucket == pair else ADDRESS_FULL
+            self._refuse(reservation.refused, full)
         return reservation
 
     async def login_succeeded(self, username: str, reservation: Reservation, address: str | None) -> None:
