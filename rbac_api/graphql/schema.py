@@ -221,8 +221,8 @@ class Mutation:
             id=strawberry.ID(str(record.id)),
             name=record.name,
             token=created.token,
-            scopes=sorted(record.scopes),
-            expires_at=ApiToken.of(record).expires_at,
+            scopes=record.scope_list,
+            expires_at=record.expires,
         )
 
     @strawberry.mutation(

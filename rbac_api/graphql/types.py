@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -188,14 +188,13 @@ class ApiToken:
 
     @classmethod
     def of(cls, record: ApiTokenRecord) -> ApiToken:
-        used = record.last_used_at
         return cls(
             id=strawberry.ID(str(record.id)),
             name=record.name,
-            scopes=sorted(record.scopes),
-            created_at=datetime.fromtimestamp(record.created_at, UTC),
-            last_used_at=None if used is None else datetime.fromtimestamp(used, UTC),
-            expires_at=datetime.fromtimestamp(record.expires_at, UTC),
+            scopes=record.scope_list,
+            created_at=record.created,
+            last_used_at=record.last_used,
+            expires_at=record.expires,
         )
 
 

@@ -47,8 +47,8 @@ async def create_api_token(rbac: RbacDep, body: ApiTokenCreate, principal: Curre
         id=record.id,
         name=record.name,
         token=created.token,
-        scopes=sorted(record.scopes),
-        expires_at=datetime.fromtimestamp(record.expires_at, UTC),
+        scopes=record.scope_list,
+        expires_at=record.expires,
     )
     return JSONResponse(answer.model_dump(mode="json"), status_code=201, headers=NO_STORE)
 

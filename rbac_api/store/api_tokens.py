@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,23 @@ class ApiTokenRecord:
     created_at: float
     expires_at: float
     last_used_at: float | None
+
+    # As every listing shows them (REST, GraphQL): times in UTC, scopes in name order.
+    @property
+    def created(self) -> datetime:
+        return datetime.fromtimestamp(self.created_at, UTC)
+
+    @property
+    def expires(self) -> datetime:
+        return datetime.fromtimestamp(self.expires_at, UTC)
+
+    @property
+    def last_used(self) -> datetime | None:
+        return None if self.last_used_at is None else datetime.fromtimestamp(self.last_used_at, UTC)
+
+    @property
+    def scope_list(self) -> list[str]:
+        return sorted(self.scopes)
 
 
 class ApiTokenStore:
