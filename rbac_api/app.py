@@ -178,10 +178,11 @@ def assemble_app(
     for router in (
         token.router,
         sessions.router,
-        api_tokens.router,
+        # Routes are matched in order: the busiest (`/users/me`, `/health`) before the rarely called ones.
         users.router,
         system.router,
         documents.router,
+        api_tokens.router,
         *pages,
         *routers,
     ):
