@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """What the caller holds inside one organization: roles given there, and the scopes they grant there.
+
+    `scopes` are already narrowed like `Principal.scopes`: the token's scopes intersected with what these
+    roles grant under the current policy. They apply only to resources that belong to the organization.
+    """
+
+    roles: frozenset[str]
+    scopes: frozenset[str]
+
+
+NO_MEMBERSHIPS: Mapping[str, Membership] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +41,11 @@ class Principal:
     session_id: str = ""
     #: Set when the caller presented a personal API token (its id) rather than a login's access token.
     api_token_id: int | None = None
+    #: Organization name -> what the caller holds there (roles given in that organization).
+    memberships: Mapping[str, Membership] = NO_MEMBERSHIPS
+    #: The scopes the token was issued for: the ceiling for grants that depend on an object (organization
+    #: roles and object rules), as `scopes` is the token's scopes within what the global roles grant.
+    token_scopes: frozenset[str] = frozenset()
 
     @property
     def is_authenticated(self) -> bool:

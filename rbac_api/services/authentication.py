@@ -182,6 +182,7 @@ class Authenticator:
             token_id=f"api-token-{found.id}",
             expires_at=int(found.expires_at),
             api_token_id=found.id,
+            token_scopes=found.scopes,
         )
 
     def forget_tokens(self) -> None:
@@ -210,4 +211,5 @@ def _principal(claims: AccessClaims, state: UserState, policy: Policy) -> Princi
         token_id=claims.token_id,
         expires_at=claims.expires_at,
         session_id=claims.session_id,
+        token_scopes=claims.scopes,
     )
