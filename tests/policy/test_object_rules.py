@@ -1,4 +1,4 @@
-"""Resource types and object rules in policy files: what loads, and every mistake reported at its file:line."""
+"""Resource types and object rules in policy files: what loads, and each mistake reported at its file:line."""
 
 from __future__ import annotations
 
@@ -116,7 +116,8 @@ def test_a_rule_that_cannot_be_translated_into_sql_fails_the_load_naming_the_con
         ),
         (
             "resource: document\n    roles: [user]\n    scopes: [documents:delete]",
-            "objects.yaml:13: rule 'r' grants unknown scope 'documents:delete' (not in any 'scopes:' catalogue)",
+            "objects.yaml:13: rule 'r' grants unknown scope 'documents:delete' "
+            "(not in any 'scopes:' catalogue)",
         ),
         (
             "resource: document\n    roles: []\n    scopes: [documents:read]",
