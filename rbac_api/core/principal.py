@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 
@@ -42,7 +42,8 @@ class Principal:
     #: Set when the caller presented a personal API token (its id) rather than a login's access token.
     api_token_id: int | None = None
     #: Organization name -> what the caller holds there (roles given in that organization).
-    memberships: Mapping[str, Membership] = NO_MEMBERSHIPS
+    #: A factory, not a plain default: dataclasses refuse an unhashable default such as a mappingproxy.
+    memberships: Mapping[str, Membership] = field(default_factory=lambda: NO_MEMBERSHIPS)
     #: The scopes the token was issued for: the ceiling for grants that depend on an object (organization
     #: roles and object rules), as `scopes` is the token's scopes within what the global roles grant.
     token_scopes: frozenset[str] = frozenset()
