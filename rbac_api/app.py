@@ -26,7 +26,7 @@ from rbac_api.pages.routes import page_routers
 from rbac_api.pidfiles import registered
 from rbac_api.policy import PolicyEngine, load_policy
 from rbac_api.reload import PolicyReloader, reloading
-from rbac_api.rest import api_tokens, documents, sessions, system, token, users
+from rbac_api.rest import api_tokens, documents, organizations, sessions, system, token, users
 from rbac_api.rest.errors import TRANSPORT_RESPONSES, install_error_handlers
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import Authenticator, UserStateCache
@@ -40,6 +40,7 @@ from rbac_api.settings import DEFAULT_MAX_BODY_BYTES, ConfigError, Settings
 from rbac_api.store.api_tokens import ApiTokenRecord, ApiTokenStore
 from rbac_api.store.database import make_engine, ping
 from rbac_api.store.documents import DocumentStore
+from rbac_api.store.organizations import OrganizationStore
 from rbac_api.store.outages import unreachable
 from rbac_api.store.schema import SchemaOutOfDate, ensure_schema
 from rbac_api.store.service_clients import ServiceClientStore
@@ -93,6 +94,7 @@ def build_runtime(settings: Settings) -> Rbac:
         hasher=PasswordHasher(settings.bcrypt_rounds),
         users=user_store,
         documents=DocumentStore(db),
+        organizations=OrganizationStore(db),
         user_states=states,
         authenticator=Authenticator(
             codec=codec,
@@ -182,6 +184,7 @@ def assemble_app(
         users.router,
         system.router,
         documents.router,
+        organizations.router,
         api_tokens.router,
         *pages,
         *routers,
@@ -229,8 +232,8 @@ def graphql_router(schema: strawberry.Schema, settings: Settings) -> RbacGraphQL
 
 def _publish_policy_in_openapi(app: FastAPI, rbac: Rbac) -> None:
     """The policy in force, in the document: the OAuth2 scheme's scopes and descriptions from its
-    catalogue, its roles as the names a new user's or service account's `roles` may hold, and its scopes as
-    those an API token may be given."""
+    catalogue, its roles as the names a new user's, a service account's or a member's `roles` may hold,
+    and its scopes as those an API token may be given."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -248,6 +251,9 @@ def _publish_policy_in_openapi(app: FastAPI, rbac: Rbac) -> None:
         service_account = schemas.get("ServiceAccountCreate")
         if service_account is not None:
             service_account["properties"]["roles"]["items"]["enum"] = sorted(policy.roles)
+        membership = schemas.get("MembershipSet")
+        if membership is not None:
+            membership["properties"]["roles"]["items"]["enum"] = sorted(policy.roles)
         api_token = schemas.get("ApiTokenCreate")
         if api_token is not None:
             api_token["properties"]["scopes"]["items"]["enum"] = sorted(policy.scopes)

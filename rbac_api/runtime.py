@@ -20,6 +20,7 @@ from rbac_api.services.throttle import Throttle
 from rbac_api.settings import Settings
 from rbac_api.store.api_tokens import ApiTokenRecord, ApiTokenStore
 from rbac_api.store.documents import DocumentStore
+from rbac_api.store.organizations import OrganizationStore
 from rbac_api.store.service_clients import ServiceClientStore
 from rbac_api.store.sessions import SessionStore
 from rbac_api.store.users import UserStore
@@ -34,6 +35,7 @@ class Rbac:
     hasher: PasswordHasher
     users: UserStore
     documents: DocumentStore
+    organizations: OrganizationStore
     user_states: UserStateCache
     authenticator: Authenticator
     sessions: SessionStore
@@ -61,5 +63,6 @@ class Rbac:
         return decision
 
     def user_changed(self, user_id: int) -> None:
-        """Apply a change to a user (disable, delete, roles, password) to this instance's caches at once."""
+        """Apply a change to a user (disable, delete, roles, memberships, password) to this instance's
+        caches at once."""
         self.user_states.invalidate(user_id)

@@ -19,6 +19,7 @@ from rbac_api.cli.lazy import LazyGroup
 COMMANDS = {
     "serve": "rbac_api.cli.serve:serve",
     "users": "rbac_api.cli.users:users",
+    "orgs": "rbac_api.cli.orgs:orgs",
     "policy": "rbac_api.cli.policy:policy",
     "schema": "rbac_api.cli.schema:schema",
     "db": "rbac_api.cli.db:db",

@@ -42,6 +42,7 @@ class Principal:
     #: Set when the caller presented a personal API token (its id) rather than a login's access token.
     api_token_id: int | None = None
     #: Organization name -> what the caller holds there (roles given in that organization).
+    #: A factory, not a plain default: dataclasses refuse an unhashable default such as a mappingproxy.
     memberships: Mapping[str, Membership] = field(default_factory=lambda: NO_MEMBERSHIPS)
     #: The scopes the token was issued for: the ceiling for grants that depend on an object (organization
     #: roles and object rules), as `scopes` is the token's scopes within what the global roles grant.

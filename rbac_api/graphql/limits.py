@@ -13,11 +13,19 @@ from dataclasses import dataclass
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, StringValueNode, Visitor, visit
 
+from rbac_api.core.errors import InvalidInput
 from rbac_api.core.text import NUL, NUL_MESSAGE
 from rbac_api.graphql.cost import Caps, Figures, measure
 
 #: The largest page a list field's `first` may ask for (the service's schema refuses more).
 MAX_PAGE = 100
+
+
+def page_size(first: int) -> int:
+    """A list field's `first`, checked: `InvalidInput` on field `first` outside 1 to `MAX_PAGE`."""
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field="first")
+    return first
 
 
 @dataclass(frozen=True, slots=True)

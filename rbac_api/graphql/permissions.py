@@ -145,6 +145,31 @@ class _IsSelfOr(RbacPermission):
         return f"IsSelfOr({', '.join(sorted(self.required_scopes))})"
 
 
+class _IsMemberOr(RbacPermission):
+    check_kind = "member_or_scopes"
+    depends_on_source = True
+    organization_attribute: ClassVar[str] = "name"
+
+    def decide(self, context: GraphQLContext, source: Any) -> RbacError | None:
+        refused = _require_login(context)
+        if refused is not None:
+            return refused
+        if getattr(source, self.organization_attribute, None) in context.principal.memberships:
+            return None
+        return _require_scopes(context, self.required_scopes)
+
+    def describe(self) -> str:
+        return f"IsMemberOr({', '.join(sorted(self.required_scopes))})"
+
+
+class _DecidedByUseCase(RbacPermission):
+    def decide(self, context: GraphQLContext, source: Any) -> RbacError | None:
+        return _require_login(context)
+
+    def describe(self) -> str:
+        return f"DecidedByUseCase({self.check_kind}: {', '.join(sorted(self.required_scopes))})"
+
+
 # Strawberry instantiates permission classes without arguments, so each factory returns a class. Cached:
 # the same arguments give the same class, which keeps schema directives and comparisons stable.
 @cache
@@ -169,6 +194,32 @@ def HasRole(*roles: str) -> type[RbacPermission]:
 def IsSelfOr(*scopes: str, owner: str = "id") -> type[RbacPermission]:
     """The field's object is the caller (its `owner` attribute equals the token subject), or all `scopes`."""
     return _subclass(_IsSelfOr, "IsSelfOr", scopes, required_scopes=frozenset(scopes), owner_attribute=owner)
+
+
+@cache
+def IsMemberOr(*scopes: str, organization: str = "name") -> type[RbacPermission]:
+    """The caller is a member of the organization the field's object names (its `organization` attribute),
+    or holds all `scopes` globally."""
+    return _subclass(
+        _IsMemberOr,
+        "IsMemberOr",
+        scopes,
+        required_scopes=frozenset(scopes),
+        organization_attribute=organization,
+    )
+
+
+@cache
+def DecidedByUseCase(kind: CheckKind, *scopes: str) -> type[RbacPermission]:
+    """A valid token here; the check `kind` on `scopes` is made by the use case the resolver calls, the only
+    one that knows the object it depends on (an organization given as an argument, say).
+
+    Enforces nothing beyond the token: it declares the check for the policy tools, as REST's
+    `rbac_api.rest.deps.DecidedByUseCase` does. The use case must make exactly that check.
+    """
+    return _subclass(
+        _DecidedByUseCase, "DecidedByUseCase", scopes, required_scopes=frozenset(scopes), check_kind=kind
+    )
 
 
 def _subclass(

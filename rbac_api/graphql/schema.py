@@ -7,11 +7,12 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from rbac_api.core.errors import InvalidInput, NotFound
+from rbac_api.core.errors import NotFound
+from rbac_api.graphql import organizations as orgs
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.graphql.guards import RbacSchema
-from rbac_api.graphql.limits import MAX_PAGE
-from rbac_api.graphql.permissions import AllowAny, HasScopes, IsAuthenticated
+from rbac_api.graphql.limits import page_size
+from rbac_api.graphql.permissions import AllowAny, DecidedByUseCase, HasScopes, IsAuthenticated
 from rbac_api.graphql.types import (
     ApiToken,
     AuthPayload,
@@ -31,12 +32,6 @@ from rbac_api.services.login import check_requested_scopes, login
 from rbac_api.services.sessions import end_current_session, refresh_session
 
 Ctx = Info[GraphQLContext, None]
-
-
-def _page_size(first: int) -> int:
-    if not 1 <= first <= MAX_PAGE:
-        raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field="first")
-    return first
 
 
 @strawberry.type
@@ -63,7 +58,7 @@ class Query:
     @strawberry.field(permission_classes=[HasScopes("users:read")])
     async def users(self, info: Ctx, first: int = 50, after: str | None = None) -> UserConnection:
         records, next_cursor = await accounts.list_accounts(
-            info.context.rbac, limit=_page_size(first), cursor=after
+            info.context.rbac, limit=page_size(first), cursor=after
         )
         return UserConnection.of(records, next_cursor)
 
@@ -78,8 +73,19 @@ class Query:
 
     @strawberry.field(permission_classes=[HasScopes("documents:read")])
     async def documents(self, info: Ctx, first: int = 50) -> list[Document]:
-        records = await documents.list_documents(info.context.rbac, limit=_page_size(first))
+        records = await documents.list_documents(info.context.rbac, limit=page_size(first))
         return [Document.of(r) for r in records]
+
+    organizations: orgs.OrganizationConnection = strawberry.field(
+        resolver=orgs.resolve_organizations,
+        permission_classes=[IsAuthenticated],
+        description="The caller's organizations; every organization with orgs:read",
+    )
+    organization: orgs.Organization | None = strawberry.field(
+        resolver=orgs.resolve_organization,
+        permission_classes=[IsAuthenticated],
+        description="An organization by name; null when there is none the caller may see",
+    )
 
     @strawberry.field(
         permission_classes=[IsAuthenticated], description="The caller's roles and effective scopes"
@@ -232,6 +238,23 @@ class Mutation:
         token_id = api_tokens.token_id_of(str(id))
         await api_tokens.revoke_own(info.context.rbac, info.context.principal, token_id)
         return True
+
+    create_organization: orgs.Organization = strawberry.mutation(
+        resolver=orgs.create_organization,
+        permission_classes=[HasScopes("orgs:write")],
+        description="Create an organization; CONFLICT when one of that name (once normalised) exists",
+    )
+    set_membership: orgs.Member = strawberry.mutation(
+        resolver=orgs.set_membership,
+        permission_classes=[DecidedByUseCase("org_scopes", "members:assign")],
+        description="Replace a user's roles in an organization ([] removes them): members:assign, globally "
+        "or in the organization, and the scopes of every role given or taken away",
+    )
+    remove_membership: bool = strawberry.mutation(
+        resolver=orgs.remove_membership,
+        permission_classes=[DecidedByUseCase("org_scopes", "members:assign")],
+        description="Take every role a user holds in an organization, under the rules of setMembership",
+    )
 
     @strawberry.mutation(permission_classes=[HasScopes("documents:write")])
     async def create_document(self, info: Ctx, title: str, body: str = "") -> Document:

@@ -21,7 +21,12 @@ _NOTHING: frozenset[str] = frozenset()
 _PARAMETER = re.compile(r"\{([^}:]+)(?::(\w+))?\}")
 _SEGMENTS = {"path": ".+"}
 
-CheckKind = Literal["token", "scopes", "any_scope", "any_role", "self_or_scopes"]
+CheckKind = Literal[
+    "token", "scopes", "any_scope", "any_role", "self_or_scopes", "org_scopes", "member_or_scopes"
+]
+#: Kinds the tools read as the global scopes they name: `scopes`, and the kinds whose answer depends on the
+#: object (the caller's own account, an organization), as seen by a caller who is not its owner or member.
+_SCOPES_KINDS = frozenset({"scopes", "self_or_scopes", "org_scopes", "member_or_scopes"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +44,14 @@ class Check:
             "any_scope": f"one of the scopes {names}",
             "any_role": f"one of the roles {names}",
             "self_or_scopes": f"scopes {names} (unless the object is the caller's own)",
+            "org_scopes": f"scopes {names}, held globally or in the organization",
+            "member_or_scopes": f"scopes {names} (unless the caller is a member of the organization)",
         }[self.kind]
 
     def failure(self, principal: Principal, policy: Policy) -> str | None:
-        """Why `principal` fails this check, or None when it passes (`self_or`: as seen by a non-owner)."""
-        if self.kind in ("scopes", "self_or_scopes"):
+        """Why `principal` fails this check, or None when it passes (`self_or`: as seen by a non-owner;
+        the organization kinds: as seen from outside the organization)."""
+        if self.kind in _SCOPES_KINDS:
             missing = self.names - principal.scopes
             return f"missing scopes {', '.join(sorted(missing))}" if missing else None
         if self.kind == "any_scope":

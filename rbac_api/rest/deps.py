@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 from rbac_api.core.errors import NotAuthenticated
 from rbac_api.core.principal import Principal
+from rbac_api.policy.targets import Check
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import authorization_header
 
@@ -68,3 +69,18 @@ optional_principal = PrincipalDependency(optional=True)
 RbacDep = Annotated[Rbac, Depends(get_rbac)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipal = Annotated[Principal, Depends(optional_principal)]
+
+
+class DecidedByUseCase:
+    """`Depends(DecidedByUseCase(check))`: a valid token here, and `check` made by the use case, the only
+    one that knows the object the check depends on (the organization named in the path, say).
+
+    Enforces nothing beyond the token: it declares the check, so that the policy tools (`policy test`,
+    `explain`, `check --app`) see what the route demands. The use case must make exactly that check.
+    """
+
+    def __init__(self, check: Check) -> None:
+        self.rbac_check = check
+
+    async def __call__(self, principal: CurrentPrincipal) -> Principal:
+        return principal

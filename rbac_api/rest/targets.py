@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.routing import BaseRoute, Route
 
 from rbac_api.policy.targets import Check, Target, code_location
-from rbac_api.rest.deps import PrincipalDependency
+from rbac_api.rest.deps import DecidedByUseCase, PrincipalDependency
 
 #: The `openapi_extra` key that marks a route public; its value is the reason, shown in the OpenAPI document.
 PUBLIC_KEY = "x-rbac-public"
@@ -65,14 +65,16 @@ def _targets(route: BaseRoute, view: Any, docs: set[str | None], graphql: bool) 
 
 
 def _checks(dependant: Any) -> tuple[Check, ...]:
-    required, authenticated = _demands(dependant)
-    if required:
-        return (Check("scopes", required),)
-    return (_TOKEN,) if authenticated else ()
+    required, authenticated, declared = _demands(dependant)
+    checks = ((Check("scopes", required),) if required else ()) + declared
+    return checks or ((_TOKEN,) if authenticated else ())
 
 
-def _demands(dependant: Any, inherited: tuple[str, ...] = ()) -> tuple[frozenset[str], bool]:
-    """Scopes required and whether a token is needed, over the whole dependency tree.
+def _demands(
+    dependant: Any, inherited: tuple[str, ...] = ()
+) -> tuple[frozenset[str], bool, tuple[Check, ...]]:
+    """Scopes required, whether a token is needed, and the checks the use case makes (`DecidedByUseCase`),
+    over the whole dependency tree.
 
     FastAPI passes each `Security(..., scopes=[...])` down to the dependencies below it; our dependency
     enforces what reaches it, and every occurrence runs, so the demands add up.
@@ -81,12 +83,14 @@ def _demands(dependant: Any, inherited: tuple[str, ...] = ()) -> tuple[frozenset
     required: frozenset[str] = frozenset()
     authenticated = False
     call = dependant.call
+    declared: tuple[Check, ...] = (call.rbac_check,) if isinstance(call, DecidedByUseCase) else ()
     if isinstance(call, PrincipalDependency) and (scopes or not call.optional):
         required, authenticated = frozenset(scopes), True
     for sub in dependant.dependencies:
-        sub_required, sub_authenticated = _demands(sub, scopes)
+        sub_required, sub_authenticated, sub_declared = _demands(sub, scopes)
         required, authenticated = required | sub_required, authenticated or sub_authenticated
-    return required, authenticated
+        declared += tuple(check for check in sub_declared if check not in declared)
+    return required, authenticated, declared
 
 
 def _own_scopes(dependant: Any) -> list[str]:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, Security
-from pydantic import AfterValidator
+from fastapi import APIRouter, Request, Response, Security
 
 from rbac_api.core.principal import Principal
 from rbac_api.rest.deps import RbacDep, current_principal, optional_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
+from rbac_api.rest.pagination import Cursor, Limit
 from rbac_api.rest.responses import ModelResponse
 from rbac_api.rest.schemas import ProfileUpdate, UserCreate, UserOut, UserPage, UserUpdate
 from rbac_api.rest.targets import public_route
 from rbac_api.services import accounts
-from rbac_api.store.users import CURSOR_MESSAGE, CURSOR_PATTERN, is_cursor
 from rbac_api.transport.clients import client_of
 
 router = APIRouter(prefix="/users", tags=["users"], responses=AUTH_RESPONSES)
@@ -26,19 +25,6 @@ UsersWriter = Annotated[Principal, Security(current_principal, scopes=["users:wr
 RoleAssigner = Annotated[Principal, Security(current_principal, scopes=["roles:assign"])]
 
 
-def _issued_cursor(cursor: str | None) -> str | None:
-    if cursor is not None and not is_cursor(cursor):
-        raise ValueError(CURSOR_MESSAGE)
-    return cursor
-
-
-#: Checked here, so that a refusal names the query parameter (`["query", "cursor"]`), and declared with
-#: its pattern, so that the OpenAPI document says which strings are cursors.
-Cursor = Annotated[
-    str | None,
-    Query(max_length=64, json_schema_extra={"pattern": CURSOR_PATTERN}),
-    AfterValidator(_issued_cursor),
-]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such user (or role)"}}
 CHANGE: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
@@ -114,7 +100,7 @@ async def create_user(
 async def list_users(
     rbac: RbacDep,
     _principal: UsersReader,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    limit: Limit = 50,
     cursor: Cursor = None,
 ) -> UserPage:
     records, next_cursor = await accounts.list_accounts(rbac, limit=limit, cursor=cursor)

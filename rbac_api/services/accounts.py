@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -11,6 +11,7 @@ import anyio
 from rbac_api.core.errors import InvalidInput, NotAuthenticated, NotFound
 from rbac_api.core.passwords import password_problem
 from rbac_api.core.principal import Principal
+from rbac_api.policy.model import Policy
 from rbac_api.runtime import Rbac
 from rbac_api.services.administration import caller_rules, operator_rules
 from rbac_api.services.sessions import Client
@@ -96,9 +97,7 @@ def _roles_for_new_user(rbac: Rbac, principal: Principal, asked: list[str] | Non
             raise InvalidInput("roles can only be set by a caller with users:write", field="roles")
         return [policy.default_role], True
     roles = [policy.default_role] if asked is None else asked
-    for role in roles:
-        if role not in policy.roles:
-            raise InvalidInput(f"unknown role {role!r}; GET /roles lists them", field="roles")
+    require_known_roles(policy, roles)
     # No privilege escalation: a caller cannot hand out scopes it does not hold itself.
     rbac.require(principal, policy.granted(frozenset(roles)), target="create user with roles")
     return roles, False
@@ -231,7 +230,12 @@ def require_grantable_roles(rbac: Rbac, principal: Principal, roles: list[str]) 
         return
     rbac.require(principal, ROLES_ASSIGN, target="give roles to a new account")
     policy = rbac.engine.policy
+    require_known_roles(policy, roles)
+    rbac.require(principal, policy.granted(frozenset(roles)), target="give roles to a new account")
+
+
+def require_known_roles(policy: Policy, roles: Iterable[str]) -> None:
+    """`InvalidInput` on field `roles`, naming the first role `policy` does not define."""
     for role in roles:
         if role not in policy.roles:
             raise InvalidInput(f"unknown role {role!r}; GET /roles lists them", field="roles")
-    rbac.require(principal, policy.granted(frozenset(roles)), target="give roles to a new account")

@@ -18,6 +18,7 @@ from rbac_api.core.errors import InvalidInput, InvalidScope, NotFound, Permissio
 from rbac_api.core.opaque import digest as opaque_digest
 from rbac_api.core.opaque import new_secret
 from rbac_api.core.principal import Principal
+from rbac_api.policy.reach import reachable_scopes
 from rbac_api.runtime import Rbac
 from rbac_api.services.accounts import lookup_name, own_id
 from rbac_api.services.administration import caller_rules, operator_rules
@@ -52,7 +53,7 @@ async def create_api_token(
             frozenset(), frozenset(), "an API token cannot create API tokens; log in with a password to do so"
         )
     asked = _checked_scopes(rbac, scopes)
-    missing = asked - principal.scopes
+    missing = asked - _held_anywhere(rbac, principal)
     if missing:
         raise PermissionDenied(
             asked, missing, f"you cannot give a token scopes you do not hold: {' '.join(sorted(missing))}"
@@ -64,6 +65,13 @@ async def create_api_token(
         "api_token_created", username=principal.username, subject=principal.subject, token=created.record.id
     )
     return created
+
+
+def _held_anywhere(rbac: Rbac, principal: Principal) -> frozenset[str]:
+    """What the caller's token may pass on: its scopes within what the caller's roles reach, globally or
+    in an organization (a token, like a login, may carry a scope that applies in one organization only)."""
+    in_organizations = {name: held.roles for name, held in principal.memberships.items()}
+    return principal.token_scopes & reachable_scopes(rbac.engine.policy, principal.roles, in_organizations)
 
 
 async def create_for_operator(
@@ -78,7 +86,7 @@ async def create_for_operator(
     if state.disabled:
         raise InvalidInput(f"user {state.record.username!r} is disabled; enable it first")
     asked = _checked_scopes(rbac, scopes)
-    missing = asked - rbac.engine.policy.granted(state.roles)
+    missing = asked - reachable_scopes(rbac.engine.policy, state.roles, state.memberships)
     if missing:
         raise InvalidInput(f"{state.record.username}'s roles do not grant: {' '.join(sorted(missing))}")
     created = await issue(

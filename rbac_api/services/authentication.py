@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Protocol
 
 from rbac_api.core.errors import INVALID_TOKEN_MESSAGE, BadRequest, NotAuthenticated
 from rbac_api.core.opaque import digest, well_formed
-from rbac_api.core.principal import ANONYMOUS, Principal
+from rbac_api.core.principal import ANONYMOUS, NO_MEMBERSHIPS, Membership, Principal
 from rbac_api.core.tokens import AccessClaims, TokenCodec
 from rbac_api.policy.engine import PolicyEngine
 from rbac_api.policy.model import Policy
@@ -174,14 +175,16 @@ class Authenticator:
         state = cached[0] if cached is not None else await self._users.load(found.user_id)
         if state is None or state.disabled:
             raise NotAuthenticated(INVALID_TOKEN_MESSAGE, token_sent=True)
+        policy = self._engine.policy
         return Principal(
             subject=str(found.user_id),
             username=state.record.username,
             roles=state.roles,
-            scopes=found.scopes & self._engine.policy.granted(state.roles),
+            scopes=found.scopes & policy.granted(state.roles),
             token_id=f"api-token-{found.id}",
             expires_at=int(found.expires_at),
             api_token_id=found.id,
+            memberships=memberships(state, policy, found.scopes),
             token_scopes=found.scopes,
         )
 
@@ -211,5 +214,20 @@ def _principal(claims: AccessClaims, state: UserState, policy: Policy) -> Princi
         token_id=claims.token_id,
         expires_at=claims.expires_at,
         session_id=claims.session_id,
+        memberships=memberships(state, policy, claims.scopes),
         token_scopes=claims.scopes,
+    )
+
+
+def memberships(state: UserState, policy: Policy, token_scopes: frozenset[str]) -> Mapping[str, Membership]:
+    """What the user holds in each organization: the roles given there, and the token's scopes within what
+    those roles grant (narrowed as `Principal.scopes` is, so a token never carries more in an organization
+    than it was issued for)."""
+    if not state.memberships:
+        return NO_MEMBERSHIPS
+    return MappingProxyType(
+        {
+            name: Membership(roles, token_scopes & policy.granted(roles))
+            for name, roles in state.memberships.items()
+        }
     )

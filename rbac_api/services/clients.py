@@ -17,6 +17,7 @@ import anyio
 from rbac_api.core.audit import log_event
 from rbac_api.core.errors import InvalidClient, InvalidScope
 from rbac_api.core.opaque import digest, well_formed
+from rbac_api.policy.reach import reachable_scopes
 from rbac_api.runtime import Rbac
 from rbac_api.services.login import check_requested_scopes, nothing_granted
 from rbac_api.services.sessions import Client, TokenPair, start_session
@@ -81,7 +82,7 @@ async def client_credentials_grant(
     state = await anyio.to_thread.run_sync(rbac.users.state, client.user_id)
     if state is None or state.disabled:
         raise InvalidClient(_REFUSED)
-    granted = policy.granted(state.roles)
+    granted = reachable_scopes(policy, state.roles, state.memberships)
     chosen = granted if requested is None else requested & granted
     if not chosen:
         log_event("client_credentials", client_id=client.client_id, outcome="invalid_scope")

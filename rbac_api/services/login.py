@@ -12,6 +12,7 @@ from rbac_api.core.audit import log_event
 from rbac_api.core.errors import BadCredentials, InvalidInput, InvalidScope, NotFound, RateLimited
 from rbac_api.core.tokens import IssuedToken
 from rbac_api.policy.model import Policy, is_scope_name
+from rbac_api.policy.reach import reachable_scopes
 from rbac_api.runtime import Rbac
 from rbac_api.services.sessions import Client, TokenPair, start_session
 from rbac_api.store.usernames import normalize_username
@@ -68,7 +69,7 @@ async def login(
     state = await anyio.to_thread.run_sync(rbac.users.state, found.id)
     if state is None:  # deleted since the password check
         raise BadCredentials()
-    granted = policy.granted(state.roles)
+    granted = reachable_scopes(policy, state.roles, state.memberships)
     chosen = granted if requested is None else requested & granted
     if not chosen:
         log_event("login", username=name, address=client.address, outcome="invalid_scope")
@@ -143,7 +144,7 @@ async def issue_for_operator(rbac: Rbac, username: str, scopes: frozenset[str] |
         raise NotFound(f"user {username!r} not found")
     if state.disabled:
         raise InvalidInput(f"user {state.record.username!r} is disabled; enable it first")
-    granted = policy.granted(state.roles)
+    granted = reachable_scopes(policy, state.roles, state.memberships)
     if requested is not None and not requested <= granted:
         missing = " ".join(sorted(requested - granted))
         raise InvalidScope(f"{state.record.username}'s roles do not grant: {missing}")

@@ -21,6 +21,7 @@ from rbac_api.core.opaque import digest as opaque_digest
 from rbac_api.core.opaque import well_formed
 from rbac_api.core.principal import Principal
 from rbac_api.core.tokens import IssuedToken
+from rbac_api.policy.reach import reachable_scopes
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import API_TOKEN_PREFIX
 from rbac_api.store.sessions import RefreshLookup, SessionRecord
@@ -155,7 +156,8 @@ async def _refresh_scopes(
     state = await anyio.to_thread.run_sync(rbac.users.state, found.session.user_id)
     if state is None:
         raise InvalidGrant("the session has ended; log in again")
-    granted = (original if asked is None else asked) & rbac.engine.policy.granted(state.roles)
+    reachable = reachable_scopes(rbac.engine.policy, state.roles, state.memberships)
+    granted = (original if asked is None else asked) & reachable
     if not granted:
         raise InvalidScope("the user's roles no longer grant any of the scopes asked for")
     return granted, state.record.roles

@@ -8,6 +8,8 @@ from sqlalchemy import Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 USERNAME_MAX = 64
+#: Organization names follow the user-name rules (`rbac_api.store.names`), at the same length.
+ORGANIZATION_NAME_MAX = USERNAME_MAX
 #: The largest user id: `users.id` is an INTEGER, 32 bits on PostgreSQL (64 on SQLite); a larger id cannot
 #: be a user, and must not reach the database, where it would overflow the column's type.
 MAX_USER_ID = 2**31 - 1
@@ -48,6 +50,30 @@ class UserRoleRow(SQLModel, table=True):
 DOCUMENT_STATUSES = ("draft", "published", "archived")
 
 
+class OrganizationRow(SQLModel, table=True):
+    """A tenant: members hold roles in it (`memberships`) that apply to what belongs to it."""
+
+    __tablename__ = "organizations"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: Normalised like a user name (`rbac_api.store.names`): `Acme` and `ACME` are one organization.
+    name: str = Field(max_length=ORGANIZATION_NAME_MAX, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MembershipRow(SQLModel, table=True):
+    """One role a user holds in one organization; a member holds one row per role. Deleting the user or
+    the organization deletes its rows."""
+
+    __tablename__ = "memberships"
+
+    organization_id: int = Field(foreign_key="organizations.id", primary_key=True, ondelete="CASCADE")
+    #: Indexed: every authenticated request's user state reads the user's memberships.
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True, ondelete="CASCADE")
+    role: str = Field(primary_key=True, max_length=64)
+
+
 class DocumentRow(SQLModel, table=True):
     __tablename__ = "documents"
     # Lists are filtered by organization and by owner and paged by id: each filter walks its own index.
@@ -62,7 +88,7 @@ class DocumentRow(SQLModel, table=True):
     body: str = Field(default="", max_length=100_000)
     owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     #: The owning organization's (normalised) name; None for a document outside every organization.
-    org: str | None = Field(default=None, max_length=USERNAME_MAX)
+    org: str | None = Field(default=None, max_length=ORGANIZATION_NAME_MAX)
     status: str = Field(default="draft", max_length=20, sa_column_kwargs={"server_default": "draft"})
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
 from sqlalchemy import ColumnElement, Engine, delete, update
 from sqlalchemy import select as sa_select
@@ -16,7 +17,16 @@ from sqlmodel import Session, col, select
 
 from rbac_api.core.errors import Conflict, InvalidInput, NotFound
 from rbac_api.store.change_rules import ChangeRules, lock_for_change, require_administrator
-from rbac_api.store.tables import MAX_USER_ID, ServiceClientRow, SessionRow, UserRoleRow, UserRow, utcnow
+from rbac_api.store.tables import (
+    MAX_USER_ID,
+    MembershipRow,
+    OrganizationRow,
+    ServiceClientRow,
+    SessionRow,
+    UserRoleRow,
+    UserRow,
+    utcnow,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +46,9 @@ class UserRecord:
     service_account: bool = False
 
 
+NO_MEMBERSHIPS: Mapping[str, frozenset[str]] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class UserState:
     """What authentication needs to know about a token's user, cached for `user_cache_seconds`.
@@ -45,6 +58,9 @@ class UserState:
 
     record: UserRecord
     roles: frozenset[str]
+    #: Organization name -> the roles the user holds there. (A factory: dataclasses refuse an unhashable
+    #: default such as a mappingproxy.)
+    memberships: Mapping[str, frozenset[str]] = field(default_factory=lambda: NO_MEMBERSHIPS)
 
     @property
     def disabled(self) -> bool:
@@ -145,7 +161,7 @@ class UserStore:
         return None if found is None else Credentials(*found)
 
     def state(self, user_id: int) -> UserState | None:
-        """One indexed query: the user's row joined with their roles."""
+        """Two indexed queries: the user's row joined with their roles, then their memberships."""
         query = (
             select(UserRow, UserRoleRow.role)
             .outerjoin(UserRoleRow, col(UserRoleRow.user_id) == col(UserRow.id))
@@ -157,7 +173,8 @@ class UserStore:
             if not rows:
                 return None
             roles = tuple(role for _, role in rows if role is not None)
-            return UserState(self._build(rows[0][0], roles), frozenset(roles))
+            memberships = _memberships_of(session, user_id)
+            return UserState(self._build(rows[0][0], roles), frozenset(roles), memberships)
 
     def page(self, *, limit: int, cursor: str | None) -> tuple[list[UserRecord], str | None]:
         # A cursor past the largest possible id is a valid, empty page, never an overflow of the column.
@@ -315,6 +332,21 @@ class UserStore:
         )
 
 
+def _memberships_of(session: Session, user_id: int) -> Mapping[str, frozenset[str]]:
+    """Organization name -> the user's roles there, by the index on `memberships.user_id`."""
+    query = (
+        select(OrganizationRow.name, MembershipRow.role)
+        .join(OrganizationRow, col(OrganizationRow.id) == col(MembershipRow.organization_id))
+        .where(MembershipRow.user_id == user_id)
+    )
+    found: dict[str, set[str]] = {}
+    for name, role in session.exec(query):
+        found.setdefault(name, set()).add(role)
+    if not found:
+        return NO_MEMBERSHIPS
+    return MappingProxyType({name: frozenset(roles) for name, roles in found.items()})
+
+
 #: Every cursor `encode_cursor` can hand out, and nothing else: unpadded base64url of `u:` and 1 to 18
 #: ASCII digits. `u:` and the first digit make `dTo` and one of `w`-`5`; each further three digits make
 #: four characters (a digit's high bits give `M`/`N`/`O`, and so on); one or two digits left over make two
@@ -328,6 +360,7 @@ _CURSOR = re.compile(CURSOR_PATTERN)
 
 
 def encode_cursor(user_id: int) -> str:
+    """The cursor after `user_id`: also after an organization's id, for every keyset listing by id."""
     return base64.urlsafe_b64encode(f"u:{user_id}".encode()).decode().rstrip("=")
 
 

@@ -60,6 +60,7 @@ def test_a_new_role_shows_only_what_it_allows_including_token_only_fields(tmp_pa
         Change("viewer", "scope", "documents:read", "-", "allow"),
         Change("viewer", "route", "DELETE /users/me/api-tokens/{token_id}", "-", "allow"),
         Change("viewer", "route", "GET /documents", "-", "allow"),
+        Change("viewer", "route", "GET /orgs", "-", "allow"),
         Change("viewer", "route", "GET /users/me/api-tokens", "-", "allow"),
         Change("viewer", "route", "POST /users/me/api-tokens", "-", "allow"),
         Change("viewer", "field", "Mutation.createApiToken", "-", "allow"),
@@ -68,6 +69,8 @@ def test_a_new_role_shows_only_what_it_allows_including_token_only_fields(tmp_pa
         Change("viewer", "field", "Query.apiTokens", "-", "allow"),
         Change("viewer", "field", "Query.documents", "-", "allow"),
         Change("viewer", "field", "Query.myPermissions", "-", "allow"),
+        Change("viewer", "field", "Query.organization", "-", "allow"),
+        Change("viewer", "field", "Query.organizations", "-", "allow"),
     ]
 
 

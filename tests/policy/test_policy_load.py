@@ -26,6 +26,9 @@ ALL_SCOPES = {
     *PROFILE,
     "documents:read",
     "documents:write",
+    "orgs:read",
+    "orgs:write",
+    "members:assign",
 }
 
 SHIPPED_ROLES = {
