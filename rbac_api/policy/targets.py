@@ -22,11 +22,18 @@ _PARAMETER = re.compile(r"\{([^}:]+)(?::(\w+))?\}")
 _SEGMENTS = {"path": ".+"}
 
 CheckKind = Literal[
-    "token", "scopes", "any_scope", "any_role", "self_or_scopes", "org_scopes", "member_or_scopes"
+    "token",
+    "scopes",
+    "any_scope",
+    "any_role",
+    "self_or_scopes",
+    "org_scopes",
+    "member_or_scopes",
+    "object_scopes",
 ]
 #: Kinds the tools read as the global scopes they name: `scopes`, and the kinds whose answer depends on the
 #: object (the caller's own account, an organization), as seen by a caller who is not its owner or member.
-_SCOPES_KINDS = frozenset({"scopes", "self_or_scopes", "org_scopes", "member_or_scopes"})
+_SCOPES_KINDS = frozenset({"scopes", "self_or_scopes", "org_scopes", "member_or_scopes", "object_scopes"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,8 @@ class Check:
 
     kind: CheckKind
     names: frozenset[str] = _NOTHING
+    #: For `object_scopes`: the policy resource type decided on (`document`).
+    resource: str = ""
 
     def describe(self) -> str:
         names = ", ".join(sorted(self.names))
@@ -46,6 +55,7 @@ class Check:
             "self_or_scopes": f"scopes {names} (unless the object is the caller's own)",
             "org_scopes": f"scopes {names}, held globally or in the organization",
             "member_or_scopes": f"scopes {names} (unless the caller is a member of the organization)",
+            "object_scopes": f"scopes {names} on each {self.resource} (global, organization or rule grant)",
         }[self.kind]
 
     def failure(self, principal: Principal, policy: Policy) -> str | None:
