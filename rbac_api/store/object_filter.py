@@ -15,6 +15,8 @@ from sqlalchemy import and_, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
+from rbac_api.core.principal import Principal
+from rbac_api.policy.engine import PolicyEngine
 from rbac_api.policy.filters import AllOf, AnyOf, Compare, Filter, Match
 
 Columns = Mapping[str, ColumnElement[Any]]
@@ -83,3 +85,16 @@ _ORDER = {
     ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b,
 }
+
+
+def allowed_only(
+    query: _Query, engine: PolicyEngine, principal: Principal, scope: str, resource: str, columns: Columns
+) -> _Query:
+    """`query` limited to the objects of `resource` on which `principal` may use `scope`: the framework's
+    helper for an application's own SQLModel queries. `columns` maps each policy attribute to its column:
+    `{"owner_id": Invoice.owner_id, "org": Invoice.org}`.
+
+    Keyset pagination stays right: the database filters before `LIMIT`, so a page holds `limit` allowed
+    rows whenever that many exist.
+    """
+    return restrict(query, engine.filter_for(principal, scope, resource), columns)
