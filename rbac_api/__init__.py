@@ -17,14 +17,14 @@ if TYPE_CHECKING:
     from rbac_api.app import build_runtime, create_app
     from rbac_api.core.errors import NotAuthenticated, PermissionDenied
     from rbac_api.core.principal import Principal
+    from rbac_api.graphql.permissions import HasScopesOn
     from rbac_api.guarded import AppCheckError, public_route
     from rbac_api.policy import Decision, Policy, PolicyEngine, PolicyError, load_policy
-    from rbac_api.graphql.permissions import HasScopesOn
     from rbac_api.policy.engine import ObjectDecision
     from rbac_api.rest.deps import CurrentPrincipal, OptionalPrincipal, current_principal, optional_principal
     from rbac_api.rest.objects import ObjectGuard
-    from rbac_api.store.object_filter import allowed_only
     from rbac_api.settings import ConfigError, Settings
+    from rbac_api.store.object_filter import allowed_only
 
 _HOMES = {
     "build_runtime": "rbac_api.app",
