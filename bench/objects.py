@@ -203,7 +203,8 @@ def listing(workdir: Path, rounds: int, section: Section) -> None:
         "The list figures time the use case REST and GraphQL both call (`services.documents.list_documents`: "
         "filter, query, rows to records), in process; the Python baseline pages through every document in "
         "id order with `decide_on` until it has 50.",
-        "Decision: the member's token was issued for documents:read; the first two rules' conditions are false "
+        "Decision: the member's token was issued for documents:read; the first two rules' conditions are "
+        "false "
         "and the third's true. The CEL baselines evaluate the same three conditions with each library's "
         "compiled program (context conversion included, as each needs it per object).",
     ]
