@@ -153,10 +153,19 @@ def listing(workdir: Path, rounds: int, section: Section) -> None:
     )
 
     def page(principal: Principal) -> float:
-        start = time.perf_counter()
-        found, _ = anyio.run(lambda: documents.list_documents(rbac, principal, limit=PAGE, cursor=None))
-        assert len(found) == PAGE
-        return time.perf_counter() - start
+        """Seconds per call, the best of 5 batches of 10 calls in one event loop (no loop start-up)."""
+
+        async def batches() -> float:
+            best = float("inf")
+            for _ in range(5):
+                start = time.perf_counter()
+                for _ in range(10):
+                    found, _ = await documents.list_documents(rbac, principal, limit=PAGE, cursor=None)
+                    assert len(found) == PAGE
+                best = min(best, (time.perf_counter() - start) / 10)
+            return best
+
+        return anyio.run(batches)
 
     def in_python() -> float:
         start = time.perf_counter()
