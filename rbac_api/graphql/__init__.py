@@ -20,6 +20,7 @@ from rbac_api.graphql.permissions import (
     HasRole,
     HasScopes,
     IsAuthenticated,
+    IsMemberOr,
     IsSelfOr,
     RbacPermission,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "HasRole",
     "HasScopes",
     "IsAuthenticated",
+    "IsMemberOr",
     "IsSelfOr",
     "RbacPermission",
     "RbacSchema",
