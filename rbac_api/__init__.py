@@ -17,10 +17,14 @@ if TYPE_CHECKING:
     from rbac_api.app import build_runtime, create_app
     from rbac_api.core.errors import NotAuthenticated, PermissionDenied
     from rbac_api.core.principal import Principal
+    from rbac_api.graphql.permissions import HasScopesOn
     from rbac_api.guarded import AppCheckError, public_route
     from rbac_api.policy import Decision, Policy, PolicyEngine, PolicyError, load_policy
+    from rbac_api.policy.engine import ObjectDecision
     from rbac_api.rest.deps import CurrentPrincipal, OptionalPrincipal, current_principal, optional_principal
+    from rbac_api.rest.objects import ObjectGuard
     from rbac_api.settings import ConfigError, Settings
+    from rbac_api.store.object_filter import allowed_only
 
 _HOMES = {
     "build_runtime": "rbac_api.app",
@@ -41,6 +45,10 @@ _HOMES = {
     "optional_principal": "rbac_api.rest.deps",
     "ConfigError": "rbac_api.settings",
     "Settings": "rbac_api.settings",
+    "HasScopesOn": "rbac_api.graphql.permissions",
+    "ObjectDecision": "rbac_api.policy.engine",
+    "ObjectGuard": "rbac_api.rest.objects",
+    "allowed_only": "rbac_api.store.object_filter",
 }
 
 __all__ = [
@@ -48,7 +56,10 @@ __all__ = [
     "ConfigError",
     "CurrentPrincipal",
     "Decision",
+    "HasScopesOn",
     "NotAuthenticated",
+    "ObjectDecision",
+    "ObjectGuard",
     "OptionalPrincipal",
     "PermissionDenied",
     "Policy",
@@ -56,6 +67,7 @@ __all__ = [
     "PolicyError",
     "Principal",
     "Settings",
+    "allowed_only",
     "build_runtime",
     "create_app",
     "current_principal",

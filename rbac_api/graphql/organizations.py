@@ -13,8 +13,9 @@ from strawberry.types import Info
 from rbac_api.core.errors import InvalidInput, NotFound
 from rbac_api.core.principal import Principal
 from rbac_api.graphql.context import GraphQLContext
+from rbac_api.graphql.documents import DocumentConnection, documents_page
 from rbac_api.graphql.limits import page_size
-from rbac_api.graphql.permissions import IsMemberOr
+from rbac_api.graphql.permissions import DecidedByUseCase, IsMemberOr
 from rbac_api.graphql.types import PageInfo
 from rbac_api.services import organizations
 from rbac_api.services.authentication import user_id_of
@@ -62,7 +63,12 @@ class Organization:
         )
         return [Member.of(record) for record in records]
 
-    # `documents(first, after)`, the organization's documents as a connection, comes with object rules.
+    @strawberry.field(
+        permission_classes=[DecidedByUseCase("object_scopes", "documents:read", resource="document")],
+        description="This organization's documents that the caller may read, as Query.documents(org: ...)",
+    )
+    async def documents(self, info: Ctx, first: int = 50, after: str | None = None) -> DocumentConnection:
+        return await documents_page(info, first=first, after=after, org=self.name)
 
     @classmethod
     def of(cls, record: OrganizationRecord, principal: Principal) -> Organization:

@@ -162,6 +162,27 @@ class _IsMemberOr(RbacPermission):
         return f"IsMemberOr({', '.join(sorted(self.required_scopes))})"
 
 
+class _HasScopesOn(RbacPermission):
+    depends_on_source = True
+    check_kind = "object_scopes"
+    resource: ClassVar[str] = ""
+
+    def decide(self, context: GraphQLContext, source: Any) -> RbacError | None:
+        error = _require_login(context)
+        if error is not None:
+            return error
+        resource = self.resource or getattr(source, "rbac_resource", "")
+        attributes = source.rbac_attributes() if hasattr(source, "rbac_attributes") else vars(source)
+        engine, principal = context.rbac.engine, context.principal
+        missing = frozenset(
+            s for s in self.required_scopes if not engine.decide_on(principal, s, resource, attributes)
+        )
+        return PermissionDenied(self.required_scopes, missing) if missing else None
+
+    def describe(self) -> str:
+        return f"HasScopesOn({', '.join(sorted(self.required_scopes))})"
+
+
 class _DecidedByUseCase(RbacPermission):
     def decide(self, context: GraphQLContext, source: Any) -> RbacError | None:
         return _require_login(context)
@@ -210,7 +231,20 @@ def IsMemberOr(*scopes: str, organization: str = "name") -> type[RbacPermission]
 
 
 @cache
-def DecidedByUseCase(kind: CheckKind, *scopes: str) -> type[RbacPermission]:
+def HasScopesOn(*scopes: str, resource: str = "") -> type[RbacPermission]:
+    """All of `scopes` on the field's object, as the engine decides on objects: a global grant, a role held
+    in the object's organization, or an object rule.
+
+    The object (the field's parent) gives its attributes with `rbac_attributes()` (else its `__dict__`);
+    `resource` names its policy resource type, or the object says it with an `rbac_resource` attribute.
+    """
+    return _subclass(
+        _HasScopesOn, "HasScopesOn", scopes, required_scopes=frozenset(scopes), resource=resource
+    )
+
+
+@cache
+def DecidedByUseCase(kind: CheckKind, *scopes: str, resource: str = "") -> type[RbacPermission]:
     """A valid token here; the check `kind` on `scopes` is made by the use case the resolver calls, the only
     one that knows the object it depends on (an organization given as an argument, say).
 
@@ -218,7 +252,12 @@ def DecidedByUseCase(kind: CheckKind, *scopes: str) -> type[RbacPermission]:
     `rbac_api.rest.deps.DecidedByUseCase` does. The use case must make exactly that check.
     """
     return _subclass(
-        _DecidedByUseCase, "DecidedByUseCase", scopes, required_scopes=frozenset(scopes), check_kind=kind
+        _DecidedByUseCase,
+        "DecidedByUseCase",
+        scopes,
+        required_scopes=frozenset(scopes),
+        check_kind=kind,
+        resource=resource,
     )
 
 

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from rbac_api.core.errors import NotFound
+from rbac_api.graphql import documents as docs
 from rbac_api.graphql import organizations as orgs
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.graphql.guards import RbacSchema
@@ -17,7 +18,6 @@ from rbac_api.graphql.types import (
     ApiToken,
     AuthPayload,
     CreateUserInput,
-    Document,
     NewApiToken,
     Permissions,
     PolicyInfo,
@@ -27,7 +27,7 @@ from rbac_api.graphql.types import (
     UserConnection,
 )
 from rbac_api.policy.model import is_scope_name
-from rbac_api.services import accounts, api_tokens, documents
+from rbac_api.services import accounts, api_tokens
 from rbac_api.services.login import check_requested_scopes, login
 from rbac_api.services.sessions import end_current_session, refresh_session
 
@@ -71,10 +71,16 @@ class Query:
     def policy(self, info: Ctx) -> PolicyInfo:
         return PolicyInfo.of(info.context.rbac.engine.policy)
 
-    @strawberry.field(permission_classes=[HasScopes("documents:read")])
-    async def documents(self, info: Ctx, first: int = 50) -> list[Document]:
-        records = await documents.list_documents(info.context.rbac, limit=page_size(first))
-        return [Document.of(r) for r in records]
+    documents: docs.DocumentConnection = strawberry.field(
+        resolver=docs.resolve_documents,
+        permission_classes=[DecidedByUseCase("object_scopes", "documents:read", resource="document")],
+        description="The documents the caller may read (globally, in their organizations, or by a rule)",
+    )
+    document: docs.Document | None = strawberry.field(
+        resolver=docs.resolve_document,
+        permission_classes=[DecidedByUseCase("object_scopes", "documents:read", resource="document")],
+        description="A document, or null when it does not exist or the caller may not read it",
+    )
 
     organizations: orgs.OrganizationConnection = strawberry.field(
         resolver=orgs.resolve_organizations,
@@ -256,12 +262,21 @@ class Mutation:
         description="Take every role a user holds in an organization, under the rules of setMembership",
     )
 
-    @strawberry.mutation(permission_classes=[HasScopes("documents:write")])
-    async def create_document(self, info: Ctx, title: str, body: str = "") -> Document:
-        record = await documents.create_document(
-            info.context.rbac, info.context.principal, title=title, body=body
-        )
-        return Document.of(record)
+    create_document: docs.Document = strawberry.mutation(
+        resolver=docs.create_document,
+        permission_classes=[DecidedByUseCase("object_scopes", "documents:write", resource="document")],
+        description="documents:write on the new document: in its organization, globally, or by a rule",
+    )
+    update_document: docs.Document = strawberry.mutation(
+        resolver=docs.update_document,
+        permission_classes=[DecidedByUseCase("object_scopes", "documents:write", resource="document")],
+        description="NOT_FOUND when the caller may not read it; FORBIDDEN when they may read, not change it",
+    )
+    delete_document: bool = strawberry.mutation(
+        resolver=docs.delete_document,
+        permission_classes=[DecidedByUseCase("object_scopes", "documents:write", resource="document")],
+        description="As updateDocument",
+    )
 
 
 def build_schema() -> RbacSchema:

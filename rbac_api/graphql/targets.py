@@ -58,7 +58,7 @@ def _check(permission: FieldPermission) -> Check:
     if kind == "any_role":
         return Check(kind, frozenset(getattr(permission, "roles", ())))
     scopes = permission.required_scopes
-    return Check(kind or ("scopes" if scopes else "token"), scopes)
+    return Check(kind or ("scopes" if scopes else "token"), scopes, getattr(permission, "resource", ""))
 
 
 def _root_types(schema: strawberry.Schema) -> frozenset[str]:

@@ -12,7 +12,6 @@ from rbac_api.graphql.permissions import IsSelfOr
 from rbac_api.policy.model import Policy
 from rbac_api.services.sessions import TokenPair
 from rbac_api.store.api_tokens import ApiTokenRecord
-from rbac_api.store.documents import Document as DocumentRecord
 from rbac_api.store.users import UserRecord, encode_cursor
 
 
@@ -111,26 +110,6 @@ class PolicyInfo:
             loaded_at=policy.loaded_at,
             default_role=policy.default_role,
             scopes=scopes,
-        )
-
-
-@strawberry.type
-class Document:
-    id: strawberry.ID
-    title: str
-    body: str
-    owner_id: strawberry.ID | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, record: DocumentRecord) -> Document:
-        owner = strawberry.ID(str(record.owner_id)) if record.owner_id is not None else None
-        return cls(
-            id=strawberry.ID(str(record.id)),
-            title=record.title,
-            body=record.body,
-            owner_id=owner,
-            created_at=record.created_at,
         )
 
 

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 
 from rbac_api.policy.entries import RoleEntry
+from rbac_api.policy.inheritance import accumulate
 from rbac_api.policy.model import Grant, Policy, RoleDef, ScopeDef
+from rbac_api.policy.object_rules import index_rules
 from rbac_api.policy.parse import SourceFile
 from rbac_api.policy.validate import CheckedPolicy
 
@@ -29,7 +31,17 @@ def compile_policy(checked: CheckedPolicy) -> Policy:
         version=policy_version(checked.sources),
         loaded_at=datetime.now(UTC),
         files=tuple(source.path for source in checked.sources),
+        resources=MappingProxyType(dict(checked.resources)),
+        rules=checked.rules,
+        implied=MappingProxyType(_implied_roles(checked)),
+        rules_for=MappingProxyType(index_rules(checked.rules)),
     )
+
+
+def _implied_roles(checked: CheckedPolicy) -> dict[str, frozenset[str]]:
+    """Each role with every role it inherits from: the same walk as effective scopes, over role names."""
+    graph = checked.graph
+    return accumulate(graph.order, graph.parents, {name: frozenset((name,)) for name in graph.order})
 
 
 def _role(role: RoleEntry, checked: CheckedPolicy) -> RoleDef:

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rbac_api.policy.located import YamlMap, YamlSeq
+from rbac_api.policy.located import kind_of as _kind
 from rbac_api.policy.model import ROLE_PATTERN, SCOPE_PATTERN, WILDCARD_PATTERN, Location
+from rbac_api.policy.object_entries import ResourceEntry, RuleEntry, read_resources, read_rules
 from rbac_api.policy.parse import SourceFile
 from rbac_api.policy.problems import Problem
 
-TOP_LEVEL_KEYS = ("default_role", "roles", "scopes")
+TOP_LEVEL_KEYS = ("default_role", "roles", "scopes", "resources", "rules")
 ROLE_KEYS = ("description", "inherits", "scopes")
 SCOPE_GRAMMAR = "lower-case words (letters, digits, '_', '-') joined by ':', such as 'users:read'"
 ROLE_GRAMMAR = "lower-case letters, digits, '_' or '-', starting with a letter, such as 'admin'"
@@ -52,6 +54,8 @@ class FileEntries:
     scopes: list[ScopeEntry] = field(default_factory=list)
     roles: list[RoleEntry] = field(default_factory=list)
     default_role: Ref | None = None
+    resources: list[ResourceEntry] = field(default_factory=list)
+    rules: list[RuleEntry] = field(default_factory=list)
 
 
 def read_entries(source: SourceFile) -> tuple[FileEntries, list[Problem]]:
@@ -84,6 +88,13 @@ class _FileReader:
         if "default_role" in document:
             line = _key_line(document, "default_role")
             entries.default_role = self._default_role(document["default_role"], line)
+        if "resources" in document:
+            line = _key_line(document, "resources")
+            entries.resources = read_resources(document["resources"], line, self.path, self._report)
+        if "rules" in document:
+            entries.rules = read_rules(
+                document["rules"], _key_line(document, "rules"), self.path, self._report
+            )
         return entries
 
     def _report(self, line: int, message: str) -> None:
@@ -201,19 +212,3 @@ def _key_line(mapping: YamlMap, key: Any) -> int:
 
 def _listing(names: tuple[str, ...]) -> str:
     return ", ".join(names)
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return f"text '{value}'" if len(value) <= 40 else f"text '{value[:37]}...'"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__}"

@@ -6,6 +6,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
+
+from rbac_api.policy.conditions import AttributeType, Condition
 
 #: One grammar for scope names, checked when policies load and when clients ask for scopes:
 #: lower-case segments separated by `:` (`users:read`, `billing:invoices:write`).
@@ -57,7 +60,35 @@ class RoleDef:
     effective_scopes: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class ResourceDef:
+    """A resource type rules may be written for: its typed attributes and the one naming its organization."""
+
+    name: str
+    attributes: Mapping[str, AttributeType]
+    #: The attribute holding the owning organization's name (None: the type belongs to no organization).
+    organization: str | None
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDef:
+    """Holders of one of `roles` (globally, or in the object's organization) get `scopes` on objects of
+    `resource` for which `condition` holds (every object when there is none). Allow-only: rules add grants."""
+
+    name: str
+    resource: str
+    roles: frozenset[str]
+    #: As written, and expanded against the catalogue.
+    grants: tuple[Grant, ...]
+    scopes: frozenset[str]
+    condition: Condition | None
+    location: Location
+
+
 _MEMO_LIMIT = 4096
+_NO_RESOURCES: Mapping[str, ResourceDef] = MappingProxyType({})
+_NO_ROLES: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -70,6 +101,14 @@ class Policy:
     version: str
     loaded_at: datetime
     files: tuple[str, ...]
+    resources: Mapping[str, ResourceDef] = field(default_factory=lambda: _NO_RESOURCES)
+    rules: tuple[RuleDef, ...] = ()
+    #: Each role and every role it inherits from, transitively: holding `editor` is holding `reader`.
+    implied: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    #: (resource type, scope) -> the rules that can grant it, in file order.
+    rules_for: Mapping[tuple[str, str], tuple[RuleDef, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     _granted_memo: dict[frozenset[str], frozenset[str]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -93,3 +132,10 @@ class Policy:
 
     def grants_of(self, roles: Iterable[str]) -> frozenset[str]:
         return self.granted(frozenset(roles))
+
+    def held(self, roles: frozenset[str]) -> frozenset[str]:
+        """`roles` with every role they inherit from: what a rule's `roles:` is matched against."""
+        if len(roles) == 1:
+            (name,) = roles
+            return self.implied.get(name, _NO_ROLES)
+        return _NO_ROLES.union(*(self.implied.get(name, _NO_ROLES) for name in roles))

@@ -21,7 +21,14 @@ def reachable_scopes(
 
     `memberships` maps an organization's name to the roles held in it (`UserState.memberships`).
     """
-    granted = policy.granted(roles)
-    if not memberships:
-        return granted
-    return granted.union(*(policy.granted(held) for held in memberships.values()))
+    granted = policy.granted(roles).union(*(policy.granted(held) for held in memberships.values()))
+    return granted | rule_scopes(policy, roles.union(*memberships.values()))
+
+
+def rule_scopes(policy: Policy, roles: frozenset[str]) -> frozenset[str]:
+    """The scopes of every object rule one of `roles` (or a role they inherit) satisfies: a `user` who may
+    edit their own documents by rule needs a token that carries `documents:write`."""
+    if not policy.rules:
+        return frozenset()
+    held = policy.held(roles)
+    return frozenset().union(*(rule.scopes for rule in policy.rules if not rule.roles.isdisjoint(held)))

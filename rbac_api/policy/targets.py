@@ -10,23 +10,31 @@ from __future__ import annotations
 import inspect
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from rbac_api.core.principal import Principal
+from rbac_api.core.principal import Membership, Principal
 from rbac_api.policy.model import Location, Policy
+from rbac_api.policy.reach import reachable_scopes
 
 _NOTHING: frozenset[str] = frozenset()
 _PARAMETER = re.compile(r"\{([^}:]+)(?::(\w+))?\}")
 _SEGMENTS = {"path": ".+"}
 
 CheckKind = Literal[
-    "token", "scopes", "any_scope", "any_role", "self_or_scopes", "org_scopes", "member_or_scopes"
+    "token",
+    "scopes",
+    "any_scope",
+    "any_role",
+    "self_or_scopes",
+    "org_scopes",
+    "member_or_scopes",
+    "object_scopes",
 ]
 #: Kinds the tools read as the global scopes they name: `scopes`, and the kinds whose answer depends on the
 #: object (the caller's own account, an organization), as seen by a caller who is not its owner or member.
-_SCOPES_KINDS = frozenset({"scopes", "self_or_scopes", "org_scopes", "member_or_scopes"})
+_SCOPES_KINDS = frozenset({"scopes", "self_or_scopes", "org_scopes", "member_or_scopes", "object_scopes"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +43,8 @@ class Check:
 
     kind: CheckKind
     names: frozenset[str] = _NOTHING
+    #: For `object_scopes`: the policy resource type decided on (`document`).
+    resource: str = ""
 
     def describe(self) -> str:
         names = ", ".join(sorted(self.names))
@@ -46,6 +56,7 @@ class Check:
             "self_or_scopes": f"scopes {names} (unless the object is the caller's own)",
             "org_scopes": f"scopes {names}, held globally or in the organization",
             "member_or_scopes": f"scopes {names} (unless the caller is a member of the organization)",
+            "object_scopes": f"scopes {names} on each {self.resource} (global, organization or rule grant)",
         }[self.kind]
 
     def failure(self, principal: Principal, policy: Policy) -> str | None:
@@ -136,12 +147,29 @@ def decide(target: Target, principal: Principal, policy: Policy) -> Verdict:
     return Verdict(not reasons, reasons)
 
 
-def principal_with(roles: frozenset[str] | None, policy: Policy, *, username: str = "") -> Principal:
-    """A caller holding `roles` with every scope they grant (a token asked for all); None: anonymous."""
+def principal_with(
+    roles: frozenset[str] | None,
+    policy: Policy,
+    *,
+    username: str = "",
+    subject: str = "0",
+    memberships: Mapping[str, frozenset[str]] | None = None,
+) -> Principal:
+    """A caller holding `roles` (and the roles of `memberships` in their organizations) with every scope
+    they grant: a token asked for all. None: anonymous."""
     if roles is None:
         return Principal.anonymous()
+    held = memberships or {}
+    token = reachable_scopes(policy, roles, held)
     return Principal(
-        subject="0", username=username, roles=roles, scopes=policy.granted(roles), token_id="", expires_at=0
+        subject=subject,
+        username=username,
+        roles=roles,
+        scopes=policy.granted(roles),
+        token_id="",
+        expires_at=0,
+        memberships={org: Membership(there, policy.granted(there)) for org, there in held.items()},
+        token_scopes=token,
     )
 
 

@@ -41,6 +41,16 @@ def usage_problems(targets: Iterable[Target], policy: Policy) -> list[Problem]:
         for role in sorted(target.roles)
         if role not in policy.roles
     ]
+    problems += [
+        Problem(
+            target.location or UNKNOWN_CODE,
+            f"{target.name} decides on resource type '{check.resource}', which the policy does not declare: "
+            "add it under 'resources:' or fix the spelling in the code",
+        )
+        for target in targets
+        for check in target.checks
+        if check.kind == "object_scopes" and check.resource not in policy.resources
+    ]
     used = frozenset().union(*(target.scopes for target in targets))
     problems += [
         Problem(

@@ -10,7 +10,8 @@ from typing import Protocol, TypeVar
 from rbac_api.policy.catalogue import Catalogue
 from rbac_api.policy.entries import FileEntries, Ref, RoleEntry, ScopeEntry
 from rbac_api.policy.inheritance import RoleGraph, build_graph
-from rbac_api.policy.model import Location
+from rbac_api.policy.model import Location, ResourceDef, RuleDef
+from rbac_api.policy.object_rules import check_resources, check_rules
 from rbac_api.policy.parse import SourceFile
 from rbac_api.policy.problems import Problem
 
@@ -35,6 +36,8 @@ class CheckedPolicy:
     default_role: str | None
     catalogue: Catalogue
     graph: RoleGraph
+    resources: Mapping[str, ResourceDef]
+    rules: tuple[RuleDef, ...]
 
 
 def validate(
@@ -54,8 +57,14 @@ def validate(
     if complete:
         problems += _default_role_problems(directory, defaults, roles)
         problems += _role_problems(roles, catalogue, graph)
+    resources = check_resources((entry for file in files for entry in file.resources), problems)
+    rules: tuple[RuleDef, ...] = ()
+    if complete:
+        entries = (entry for file in files for entry in file.rules)
+        rules = check_rules(entries, resources, roles, catalogue, problems)
     default_role = defaults[0].name if defaults else None
-    return CheckedPolicy(tuple(sources), scopes, roles, default_role, catalogue, graph), problems
+    checked = CheckedPolicy(tuple(sources), scopes, roles, default_role, catalogue, graph, resources, rules)
+    return checked, problems
 
 
 def _merge(entries: Iterable[_Entry], kind: str, problems: list[Problem]) -> dict[str, _Entry]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -187,17 +187,36 @@ class PolicyOut(BaseModel):
     default_role: str
 
 
+DocumentStatus = Literal["draft", "published", "archived"]
+
+
 class DocumentCreate(Strict):
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(default="", max_length=100_000)
+    #: The organization it belongs to (its name); none: a document of its owner's alone.
+    org: str | None = Field(default=None, min_length=1, max_length=64)
+    status: DocumentStatus = "draft"
+
+
+class DocumentChange(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    body: str | None = Field(default=None, max_length=100_000)
+    status: DocumentStatus | None = None
 
 
 class DocumentOut(BaseModel):
     id: int
     title: str
     body: str
+    org: str | None
     owner_id: int | None
+    status: str
     created_at: datetime
+
+
+class DocumentPage(BaseModel):
+    items: list[DocumentOut]
+    next_cursor: str | None
 
 
 class TokenOut(BaseModel):

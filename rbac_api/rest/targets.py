@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.routing import BaseRoute, Route
 
 from rbac_api.policy.targets import Check, Target, code_location
-from rbac_api.rest.deps import DecidedByUseCase, PrincipalDependency
+from rbac_api.rest.deps import PrincipalDependency
 
 #: The `openapi_extra` key that marks a route public; its value is the reason, shown in the OpenAPI document.
 PUBLIC_KEY = "x-rbac-public"
@@ -83,7 +83,9 @@ def _demands(
     required: frozenset[str] = frozenset()
     authenticated = False
     call = dependant.call
-    declared: tuple[Check, ...] = (call.rbac_check,) if isinstance(call, DecidedByUseCase) else ()
+    # `DecidedByUseCase`, `ObjectGuard` and any dependency declaring the check it makes (`rbac_check`).
+    check = getattr(call, "rbac_check", None)
+    declared: tuple[Check, ...] = (check,) if isinstance(check, Check) else ()
     if isinstance(call, PrincipalDependency) and (scopes or not call.optional):
         required, authenticated = frozenset(scopes), True
     for sub in dependant.dependencies:

@@ -1,14 +1,30 @@
-"""The example application resource: documents, protected by `documents:read` / `documents:write`."""
+"""The example application resource: documents, each in at most one organization, with an owner and a status.
+
+Lists take the policy's `Filter` and let the database apply it, so a page holds `limit` allowed documents
+whenever that many exist. Changes are conditional on the attributes the decision was made on: a document
+that moved organization, changed owner or status since it was read is not changed (`Changed`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from rbac_api.store.tables import DocumentRow
+from rbac_api.policy.filters import Filter
+from rbac_api.store.object_filter import restrict
+from rbac_api.store.tables import MAX_USER_ID, DocumentRow, utcnow
+from rbac_api.store.users import decode_cursor, encode_cursor
+
+#: Each policy attribute of `document`, as a column: what the policy's filters are translated against.
+COLUMNS: dict[str, ColumnElement[Any]] = {
+    name: DocumentRow.__table__.c[name]  # type: ignore[attr-defined]
+    for name in ("owner_id", "org", "status")
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,29 +33,90 @@ class Document:
     title: str
     body: str
     owner_id: int | None
+    org: str | None
+    status: str
     created_at: datetime
+
+    def attributes(self) -> dict[str, object]:
+        """What the policy's `document` resource declares: the only facts a decision reads."""
+        return {"owner_id": self.owner_id, "org": self.org, "status": self.status}
+
+
+class Changed(Exception):
+    """The document is not as it was read (or is gone): the decision made on it no longer stands."""
 
 
 class DocumentStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def create(self, *, title: str, body: str, owner_id: int) -> Document:
+    def create(self, *, title: str, body: str, owner_id: int, org: str | None, status: str) -> Document:
         with Session(self._engine) as session:
-            row = DocumentRow(title=title, body=body, owner_id=owner_id)
+            row = DocumentRow(title=title, body=body, owner_id=owner_id, org=org, status=status)
             session.add(row)
             session.commit()
             session.refresh(row)
             return _document(row)
 
-    def list(self, *, limit: int) -> list[Document]:
+    def get(self, document_id: int) -> Document | None:
+        if not 0 < document_id <= MAX_USER_ID:
+            return None
         with Session(self._engine) as session:
-            rows = session.exec(select(DocumentRow).order_by(col(DocumentRow.id)).limit(limit)).all()
-            return [_document(row) for row in rows]
+            row = session.get(DocumentRow, document_id)
+            return None if row is None else _document(row)
+
+    def page(
+        self, *, allowed: Filter, limit: int, cursor: str | None, org: str | None = None
+    ) -> tuple[list[Document], str | None]:
+        """Up to `limit` documents `allowed` selects, after `cursor`, in id order; and the next cursor."""
+        after = min(decode_cursor(cursor), MAX_USER_ID) if cursor else 0
+        query = select(DocumentRow).where(col(DocumentRow.id) > after)
+        if org is not None:
+            query = query.where(col(DocumentRow.org) == org)
+        query = restrict(query, allowed, COLUMNS).order_by(col(DocumentRow.id)).limit(limit + 1)
+        with Session(self._engine) as session:
+            rows = list(session.exec(query).all())
+        found = [_document(row) for row in rows[:limit]]
+        return found, (encode_cursor(found[-1].id) if len(rows) > limit else None)
+
+    def update(self, read: Document, *, title: str, body: str, status: str) -> Document:
+        """Write the new fields if the document is still as `read` (same organization, owner and status)."""
+        changes = {"title": title, "body": body, "status": status}
+        with Session(self._engine) as session:
+            result = session.exec(update(DocumentRow).where(*_unchanged(read)).values(**changes))
+            if result.rowcount != 1:
+                raise Changed()
+            session.commit()
+        return Document(read.id, title, body, read.owner_id, read.org, status, read.created_at)
+
+    def delete(self, read: Document) -> None:
+        with Session(self._engine) as session:
+            result = session.exec(delete(DocumentRow).where(*_unchanged(read)))
+            if result.rowcount != 1:
+                raise Changed()
+            session.commit()
+
+
+def _unchanged(read: Document) -> list[ColumnElement[bool]]:
+    return [
+        col(DocumentRow.id) == read.id,
+        col(DocumentRow.owner_id).is_not_distinct_from(read.owner_id),
+        col(DocumentRow.org).is_not_distinct_from(read.org),
+        col(DocumentRow.status) == read.status,
+    ]
 
 
 def _document(row: DocumentRow) -> Document:
     assert row.id is not None
     return Document(
-        id=row.id, title=row.title, body=row.body, owner_id=row.owner_id, created_at=row.created_at
+        id=row.id,
+        title=row.title,
+        body=row.body,
+        owner_id=row.owner_id,
+        org=row.org,
+        status=row.status,
+        created_at=row.created_at,
     )
+
+
+__all__ = ["COLUMNS", "Changed", "Document", "DocumentStore", "utcnow"]

@@ -47,6 +47,9 @@ class UserRoleRow(SQLModel, table=True):
     role: str = Field(primary_key=True, max_length=64, index=True)
 
 
+DOCUMENT_STATUSES = ("draft", "published", "archived")
+
+
 class OrganizationRow(SQLModel, table=True):
     """A tenant: members hold roles in it (`memberships`) that apply to what belongs to it."""
 
@@ -73,12 +76,20 @@ class MembershipRow(SQLModel, table=True):
 
 class DocumentRow(SQLModel, table=True):
     __tablename__ = "documents"
-    __table_args__ = {"sqlite_autoincrement": True}
+    # Lists are filtered by organization and by owner and paged by id: each filter walks its own index.
+    __table_args__ = (
+        Index("ix_documents_org_id", "org", "id"),
+        Index("ix_documents_owner_id_id", "owner_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)
     body: str = Field(default="", max_length=100_000)
     owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    #: The owning organization's (normalised) name; None for a document outside every organization.
+    org: str | None = Field(default=None, max_length=ORGANIZATION_NAME_MAX)
+    status: str = Field(default="draft", max_length=20, sa_column_kwargs={"server_default": "draft"})
     created_at: datetime = Field(default_factory=utcnow)
 
 

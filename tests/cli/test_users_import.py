@@ -159,7 +159,7 @@ def test_every_refused_row_is_named_in_line_order_with_all_its_problems(
     assert err.splitlines()[:3] == [
         f"{people}:2: password must be at least 8 characters",
         f"{people}:4: email must look like name@example.org; unknown role(s) wizard; the policy defines "
-        "admin, auditor, editor, reader, user",
+        "admin, auditor, editor, member, reader, user",
         f"{people}:5: password must be at least 8 characters",
     ]
 

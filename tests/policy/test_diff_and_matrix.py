@@ -115,15 +115,15 @@ def test_an_invalid_side_prints_its_problems(tmp_path: Path) -> None:
 def test_matrix_as_csv_has_a_row_per_scope_and_a_column_per_role(tmp_path: Path) -> None:
     result = run(tmp_path, "policy", "matrix", str(POLICY_DIR), "--format", "csv")
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows[0] == ["scope", "user", "auditor", "admin", "reader", "editor"]
-    assert ["documents:read", "", "", "own", "own", "inherited"] in rows
+    assert rows[0] == ["scope", "user", "auditor", "admin", "member", "reader", "editor"]
+    assert ["documents:read", "", "", "own", "", "own", "inherited"] in rows
     assert len(rows) == 1 + len(load_policy(POLICY_DIR).scopes)
 
 
 def test_matrix_as_markdown_is_a_table_with_a_legend(tmp_path: Path) -> None:
     lines = run(tmp_path, "policy", "matrix", str(POLICY_DIR), "--format", "markdown").stdout.splitlines()
-    assert lines[0] == "| scope | `user` | `auditor` | `admin` | `reader` | `editor` |"
-    assert "| `profile:read` | ✓ |  | ✓ | ✓ⁱ | ✓ⁱ |" in lines
+    assert lines[0] == "| scope | `user` | `auditor` | `admin` | `member` | `reader` | `editor` |"
+    assert "| `profile:read` | ✓ |  | ✓ | ✓ⁱ | ✓ⁱ | ✓ⁱ |" in lines
     assert lines[-1].startswith("✓ granted by the role itself")
 
 

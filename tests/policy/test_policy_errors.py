@@ -75,7 +75,7 @@ CASES = {
               user: {description: Anyone, scopes: [documents:read]}
             """),
         [
-            "{dir}/roles.yaml:2: unknown key 'role' (expected default_role, roles, scopes)",
+            "{dir}/roles.yaml:2: unknown key 'role' (expected default_role, roles, scopes, resources, rules)",
         ],
     ),
     "unknown_role_key": Case(
@@ -363,7 +363,8 @@ CASES = {
     "document_not_a_mapping": Case(
         {"more.yaml": "# a list by mistake\n- scopes\n- roles\n"},
         [
-            "{dir}/more.yaml:2: expected a mapping with keys default_role, roles, scopes; found a list",
+            "{dir}/more.yaml:2: expected a mapping with keys default_role, roles, scopes, resources, rules; "
+            "found a list",
         ],
     ),
 }

@@ -80,6 +80,7 @@ def test_the_next_valid_save_clears_the_error(server: Server) -> None:
 def test_a_change_dropping_a_scope_the_code_requires_is_rejected(server: Server) -> None:
     server.edit("scopes.yaml", lambda text: text.replace("  documents:write:", "  documents:wrote:"))
     server.edit("roles.yaml", lambda text: text.replace("documents:write", "documents:wrote"))
+    server.edit("objects.yaml", lambda text: text.replace("documents:write", "documents:wrote"))
     server.wait_for(lambda health: health["status"] == "degraded")
     assert "POST /documents requires scope 'documents:write'" in server.health()["policy"]["error"]
 

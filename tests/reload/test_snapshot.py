@@ -53,7 +53,7 @@ def test_a_change_made_while_the_files_are_read_is_read_again_whole(tmp_path: Pa
 
     policy = load_policy(directory, read=read)
 
-    assert names == ["roles.yaml", "scopes.yaml"] * 2
+    assert names == ["objects.yaml", "roles.yaml", "scopes.yaml"] * 2
     assert "analyst" in policy.roles
     assert policy.version == load_policy(directory).version
 
