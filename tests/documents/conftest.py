@@ -116,9 +116,10 @@ class Site:
         return gql(self.client, query, token, **variables)
 
 
-def app_site(tmp_path_factory: pytest.TempPathFactory, **settings: Any) -> Iterator[Site]:
+def app_site(tmp_path_factory: pytest.TempPathFactory, **app: Any) -> Iterator[Site]:
+    """A `Site` on the service, or on an application's own app (`app`: `create_app`'s keywords)."""
     directory = tmp_path_factory.mktemp("documents")
-    with TestClient(create_app(make_settings(directory, **settings))) as client:
+    with TestClient(create_app(make_settings(directory), **app)) as client:
         yield Site(client)
 
 
