@@ -29,7 +29,8 @@ def schema_targets(schema: strawberry.Schema) -> list[Target]:
     """Every field of `schema`; fields of the root types must be guarded or public on purpose."""
     roots = _root_types(schema)
     locations = dict(_locations(schema))
-    return field_targets(field_guards(schema), roots=roots, locations=locations)
+    resources = dict(_type_resources(schema))
+    return field_targets(field_guards(schema), roots=roots, locations=locations, resources=resources)
 
 
 def field_targets(
@@ -37,15 +38,20 @@ def field_targets(
     *,
     roots: frozenset[str] = frozenset({"Query", "Mutation", "Subscription"}),
     locations: Mapping[str, Location] | None = None,
+    resources: Mapping[str, str] | None = None,
 ) -> list[Target]:
     """One target per "Type.field"; all of a field's permissions apply, as Strawberry runs them.
 
     A field of a non-root type with no permission of its own is reachable only through the field that
-    returns its object, so it counts as guarded by that one (`via_parent`).
+    returns its object, so it counts as guarded by that one (`via_parent`). `resources` maps a type's name
+    to the policy resource type its objects say they are (`rbac_resource`): what a permission deciding on
+    the object without naming a resource (`HasScopesOn("documents:write")`) decides on, as it does at run
+    time.
     """
     targets = []
     for name, permissions in guards.items():
-        checks = tuple(_check(p) for p in permissions if not p.is_public)
+        resource = (resources or {}).get(name.partition(".")[0], "")
+        checks = tuple(_check(p, resource) for p in permissions if not p.is_public)
         public = "; ".join(p.describe() for p in permissions) if permissions and not checks else None
         nested = not permissions and name.partition(".")[0] not in roots
         location = (locations or {}).get(name)
@@ -53,17 +59,29 @@ def field_targets(
     return targets
 
 
-def _check(permission: FieldPermission) -> Check:
+def _check(permission: FieldPermission, type_resource: str = "") -> Check:
     kind: CheckKind | None = getattr(permission, "check_kind", None)
     if kind == "any_role":
         return Check(kind, frozenset(getattr(permission, "roles", ())))
     scopes = permission.required_scopes
-    return Check(kind or ("scopes" if scopes else "token"), scopes, getattr(permission, "resource", ""))
+    resource = getattr(permission, "resource", "") or (type_resource if kind == "object_scopes" else "")
+    return Check(kind or ("scopes" if scopes else "token"), scopes, resource)
 
 
 def _root_types(schema: strawberry.Schema) -> frozenset[str]:
     core = schema._schema
     return frozenset(t.name for t in (core.query_type, core.mutation_type, core.subscription_type) if t)
+
+
+def _type_resources(schema: strawberry.Schema) -> Iterator[tuple[str, str]]:
+    """Each object type whose class names its policy resource type (`rbac_resource`), with that name."""
+    for type_name, graphql_type in schema._schema.type_map.items():
+        if type_name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        definition: Any = (graphql_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        resource = getattr(getattr(definition, "origin", None), "rbac_resource", None)
+        if isinstance(resource, str) and resource:
+            yield type_name, resource
 
 
 def _locations(schema: strawberry.Schema) -> Iterator[tuple[str, Location]]:

@@ -17,18 +17,18 @@ from rbac_api.policy.model import Policy
 def reachable_scopes(
     policy: Policy, roles: frozenset[str], memberships: Mapping[str, frozenset[str]]
 ) -> frozenset[str]:
-    """What the global `roles` grant, and what the roles held in each organization grant there.
+    """What the global `roles` grant, what the roles held in each organization grant there, and what the
+    object rules of every role held (anywhere) grant on the objects they match.
+
+    Rule scopes belong here because the engine applies a rule only within the token's scopes: without
+    them a plain `user` could never use the owner rule on their own documents.
 
     `memberships` maps an organization's name to the roles held in it (`UserState.memberships`).
     """
-    granted = policy.granted(roles).union(*(policy.granted(held) for held in memberships.values()))
-    return granted | rule_scopes(policy, roles.union(*memberships.values()))
-
-
-def rule_scopes(policy: Policy, roles: frozenset[str]) -> frozenset[str]:
-    """The scopes of every object rule one of `roles` (or a role they inherit) satisfies: a `user` who may
-    edit their own documents by rule needs a token that carries `documents:write`."""
+    granted = policy.granted(roles)
+    if memberships:
+        granted = granted.union(*(policy.granted(held) for held in memberships.values()))
     if not policy.rules:
-        return frozenset()
-    held = policy.held(roles)
-    return frozenset().union(*(rule.scopes for rule in policy.rules if not rule.roles.isdisjoint(held)))
+        return granted
+    held = policy.held(roles).union(*(policy.held(there) for there in memberships.values()))
+    return granted.union(*(rule.scopes for rule in policy.rules if not rule.roles.isdisjoint(held)))

@@ -42,11 +42,7 @@ def usage_problems(targets: Iterable[Target], policy: Policy) -> list[Problem]:
         if role not in policy.roles
     ]
     problems += [
-        Problem(
-            target.location or UNKNOWN_CODE,
-            f"{target.name} decides on resource type '{check.resource}', which the policy does not declare: "
-            "add it under 'resources:' or fix the spelling in the code",
-        )
+        Problem(target.location or UNKNOWN_CODE, _undeclared_resource(target.name, check.resource))
         for target in targets
         for check in target.checks
         if check.kind == "object_scopes" and check.resource not in policy.resources
@@ -63,6 +59,18 @@ def usage_problems(targets: Iterable[Target], policy: Policy) -> list[Problem]:
         if name not in used
     ]
     return problems
+
+
+def _undeclared_resource(name: str, resource: str) -> str:
+    if not resource:
+        return (
+            f"{name} decides on an object without naming its resource type: give the object's type an "
+            "`rbac_resource` attribute, or pass resource= to the check"
+        )
+    return (
+        f"{name} decides on resource type '{resource}', which the policy does not declare: "
+        "add it under 'resources:' or fix the spelling in the code"
+    )
 
 
 def unguarded_problems(targets: Iterable[Target]) -> list[Problem]:

@@ -50,19 +50,27 @@ async def create_document(
     rbac: Rbac, principal: Principal, *, title: str, body: str, org: str | None = None, status: str = "draft"
 ) -> Document:
     """Decided on the document as it would be: `documents:write` in its organization, globally, or by a rule
-    (an owner rule lets users create their own)."""
+    (an owner rule lets users create their own).
+
+    Only a member of the organization (or a global writer) places a document in it: an owner rule, which
+    matches whatever the owner creates, must not let a stranger add documents to someone else's
+    organization. The decision comes before the organization is looked up, so a stranger gets the same 403
+    for an organization that exists and one that does not.
+    """
     _check_fields(title, body, status)
     require_reach(rbac, principal, WRITE)
     name = None if org is None else normalize_organization_name(org)
-    if name is not None:
-        await anyio.to_thread.run_sync(rbac.organizations.get, name)  # NotFound for an unknown organization
     owner = subject_of(principal).id
     attributes = {"owner_id": owner, "org": name, "status": status}
-    if not rbac.engine.decide_on(principal, WRITE, RESOURCE, attributes):
+    if not (
+        _may_place_in(rbac, principal, name) and rbac.engine.decide_on(principal, WRITE, RESOURCE, attributes)
+    ):
         where = f" in organization {name!r}" if name is not None else ""
         raise PermissionDenied(
             frozenset({WRITE}), frozenset({WRITE}), f"Not allowed to create documents{where}"
         )
+    if name is not None:
+        await anyio.to_thread.run_sync(rbac.organizations.get, name)  # NotFound for an unknown organization
     create = partial(rbac.documents.create, title=title, body=body, owner_id=owner, org=name, status=status)
     return await anyio.to_thread.run_sync(create)
 
@@ -77,9 +85,9 @@ async def update_document(
     status: str | None = None,
 ) -> Document:
     found = await _writable(rbac, principal, document_id)
-    title, body = title if title is not None else found.title, body if body is not None else found.body
-    status = status if status is not None else found.status
-    _check_fields(title, body, status)
+    _check_fields(
+        found.title if title is None else title, body or "", found.status if status is None else status
+    )
     change = partial(rbac.documents.update, found, title=title, body=body, status=status)
     try:
         return await anyio.to_thread.run_sync(change)
@@ -113,6 +121,12 @@ async def _writable(rbac: Rbac, principal: Principal, document_id: int) -> Docum
             frozenset({WRITE}), frozenset({WRITE}), f"Not allowed to change document {document_id}"
         )
     return found
+
+
+def _may_place_in(rbac: Rbac, principal: Principal, organization: str | None) -> bool:
+    if organization is None or organization in principal.memberships:
+        return True
+    return rbac.engine.check(principal, frozenset({WRITE})).allowed
 
 
 def _check_fields(title: str, body: str, status: str) -> None:

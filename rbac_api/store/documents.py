@@ -108,15 +108,27 @@ class DocumentStore:
                 self._statements.popitem(last=False)
         return query
 
-    def update(self, read: Document, *, title: str, body: str, status: str) -> Document:
-        """Write the new fields if the document is still as `read` (same organization, owner and status)."""
-        changes = {"title": title, "body": body, "status": status}
+    def update(
+        self, read: Document, *, title: str | None = None, body: str | None = None, status: str | None = None
+    ) -> Document:
+        """Write the fields given if the document is still as `read` (same organization, owner and status).
+
+        Only the fields given: writing back `read`'s title or body would undo a concurrent change to them,
+        which the condition (on the decision's attributes only) would not notice.
+        """
+        given = {"title": title, "body": body, "status": status}
+        changes = {name: value for name, value in given.items() if value is not None}
+        # Nothing given still writes (the status it has): the answer stays conditional on the read.
+        changes = changes or {"status": read.status}
         with Session(self._engine) as session:
             result = session.exec(update(DocumentRow).where(*_unchanged(read)).values(**changes))
             if result.rowcount != 1:
                 raise Changed()
+            row = session.get(DocumentRow, read.id, populate_existing=True)
+            assert row is not None  # the update just matched it, in this transaction
+            updated = _document(row)
             session.commit()
-        return Document(read.id, title, body, read.owner_id, read.org, status, read.created_at)
+        return updated
 
     def delete(self, read: Document) -> None:
         with Session(self._engine) as session:
