@@ -63,7 +63,7 @@ def test_explain_user_on_a_route_they_may_use(tmp_path: Path) -> None:
     result = run(tmp_path, "policy", "explain", "--user", "rita", "--route", "GET /documents")
     assert result.stdout.splitlines()[:2] == [
         "rita (reader) on GET /documents: ALLOW",
-        "  requires scopes documents:read",
+        "  requires scopes documents:read on each document (global, organization or rule grant)",
     ]
 
 
