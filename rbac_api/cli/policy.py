@@ -109,7 +109,7 @@ def loaded(directory: Path, *, shown: str | None = None) -> Policy:
 @click.option("--route", metavar="ROUTE", help='A REST route, such as "GET /users".')
 @click.option("--field", metavar="TYPE.FIELD", help="A GraphQL field, such as User.email.")
 @click.option(
-    "--resource", metavar="TYPE:ID", help="Decide --scope on one object of the database, such as document:42."
+    "--resource", metavar="TYPE:ID", help="One object of the database to decide on, such as document:42."
 )
 @click.option(
     "--policy-dir", metavar="DIR", type=DIRECTORY, help="Policy directory (default: RBAC_POLICY_DIR)."

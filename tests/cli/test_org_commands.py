@@ -94,11 +94,12 @@ def test_a_running_service_sees_a_membership_set_with_the_cli(tmp_path: Path, se
 def test_the_operators_tokens_may_carry_scopes_of_organization_roles(tmp_path: Path) -> None:
     orgs(tmp_path, "create", "acme")
     run(tmp_path, "users", "create", "bob", "--password", PASSWORD)
-    orgs(tmp_path, "set-member", "acme", "bob", "--role", "editor")
-    issued = run(tmp_path, "token", "issue", "--user", "bob", "--scope", "documents:write")
+    # auditor's scopes (users:read...): no object rule grants them, so only the membership reaches them.
+    orgs(tmp_path, "set-member", "acme", "bob", "--role", "auditor")
+    issued = run(tmp_path, "token", "issue", "--user", "bob", "--scope", "users:read")
     assert issued.returncode == 0, issued.stderr
     api_token = run(
-        tmp_path, "api-tokens", "create", "--user", "bob", "--name", "ci", "--scope", "documents:write"
+        tmp_path, "api-tokens", "create", "--user", "bob", "--name", "ci", "--scope", "users:read"
     )
     assert api_token.returncode == 0, api_token.stderr
     refused = run(tmp_path, "token", "issue", "--user", "bob", "--scope", "users:write")

@@ -1,6 +1,5 @@
-"""Organizations through real HTTP on the app: the shipped policy plus an `org-manager` role, and without its
-object rules (what organization roles grant is tested here; the owner rule would give every `user` the
-documents scopes and hide it), and helpers named for what they do (an organization, a member, headers)."""
+"""Organizations through real HTTP on the app: the shipped policy plus an `org-manager` role, and helpers
+named for what they do (an organization, a member, the caller's headers)."""
 
 from __future__ import annotations
 
@@ -32,8 +31,6 @@ def settings(tmp_path: Path) -> Settings:
     policy_dir = tmp_path / "policies"
     shutil.copytree(POLICY_DIR, policy_dir, ignore=shutil.ignore_patterns("tests"))
     (policy_dir / "zz-org-manager.yaml").write_text(ORG_MANAGER_ROLE)
-    objects = policy_dir / "objects.yaml"
-    objects.write_text(objects.read_text().partition("\nrules:")[0] + "\n")
     return make_settings(tmp_path, policy_dir=policy_dir)
 
 
