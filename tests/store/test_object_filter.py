@@ -1,4 +1,5 @@
-"""Lists filtered in SQL select exactly the objects the engine allows one by one, for every supported rule form.
+"""Lists filtered in SQL select exactly the objects the engine allows one by one, for every supported rule
+form.
 
 Random policies (rules with random roles, scopes and conditions), random principals (global roles,
 organization memberships, token scopes) and random rows in the test database (SQLite, or PostgreSQL in the
