@@ -32,10 +32,16 @@ def stored(site: Site, **fields: Any) -> Document:
     return site.rbac.documents.create(**{**values, **fields})
 
 
+def current(site: Site, document_id: int) -> Document:
+    found = site.rbac.documents.get(document_id)
+    assert found is not None
+    return found
+
+
 def change_directly(site: Site, document_id: int, **values: Any) -> None:
     """What another request (or an operator) does between this one's read and its write."""
     with Session(site.rbac.db) as session:
-        session.exec(update(DocumentRow).where(DocumentRow.id == document_id).values(**values))  # type: ignore[arg-type, call-overload]
+        session.exec(update(DocumentRow).where(DocumentRow.id == document_id).values(**values))  # type: ignore[arg-type]
         session.commit()
 
 
@@ -48,7 +54,7 @@ def test_an_update_from_a_stale_read_is_refused(site: Site, writer: str, move: d
     change_directly(site, stale.id, **move)
     with pytest.raises(Changed):
         site.rbac.documents.update(stale, title="from the stale read")
-    assert site.rbac.documents.get(stale.id).title == "T"  # type: ignore[union-attr]
+    assert current(site, stale.id).title == "T"
 
 
 @pytest.mark.parametrize("move", MOVES, ids=lambda m: next(iter(m)))
@@ -62,10 +68,10 @@ def test_a_delete_from_a_stale_read_is_refused(site: Site, writer: str, move: di
 
 def test_a_status_change_through_the_store_voids_an_earlier_read(site: Site, writer: str) -> None:
     stale = stored(site)
-    site.rbac.documents.update(site.rbac.documents.get(stale.id), status="published")  # type: ignore[arg-type]
+    site.rbac.documents.update(current(site, stale.id), status="published")
     with pytest.raises(Changed):
         site.rbac.documents.update(stale, status="archived")
-    assert site.rbac.documents.get(stale.id).status == "published"  # type: ignore[union-attr]
+    assert current(site, stale.id).status == "published"
 
 
 def test_a_write_from_a_gone_document_is_refused(site: Site, writer: str) -> None:
@@ -80,17 +86,20 @@ def test_a_write_from_a_gone_document_is_refused(site: Site, writer: str) -> Non
 def test_an_update_writes_only_the_fields_given(site: Site, writer: str) -> None:
     """A title written by someone else since the read is not undone by a change of the body."""
     stale = stored(site)
-    site.rbac.documents.update(site.rbac.documents.get(stale.id), title="theirs")  # type: ignore[arg-type]
+    site.rbac.documents.update(current(site, stale.id), title="theirs")
     changed = site.rbac.documents.update(stale, body="mine")
     assert (changed.title, changed.body) == ("theirs", "mine")
     assert site.get(writer, stale.id).json()["title"] == "theirs"
 
 
-def race(site: Site, calls: list[tuple[str, str, dict[str, Any] | None]], token: str) -> list[Any]:
+Call = tuple[str, str, dict[str, Any] | None]
+
+
+def race(site: Site, calls: list[Call], token: str) -> list[Any]:
     """Each (method, path, body) from its own thread, all let go at once."""
     barrier = threading.Barrier(len(calls))
 
-    def one(call: tuple[str, str, dict[str, Any] | None]) -> Any:
+    def one(call: Call) -> Any:
         method, path, body = call
         barrier.wait(timeout=30)
         return site.client.request(method, path, json=body, headers=bearer(token))
@@ -102,7 +111,7 @@ def race(site: Site, calls: list[tuple[str, str, dict[str, Any] | None]], token:
 def test_racing_deletes_and_patches_delete_exactly_once(site: Site, writer: str) -> None:
     document_id = site.create(writer, "contested")
     path = f"/documents/{document_id}"
-    calls = [
+    calls: list[Call] = [
         ("DELETE", path, None) if n % 2 else ("PATCH", path, {"title": f"patch {n}"}) for n in range(RACERS)
     ]
     answers = race(site, calls, writer)

@@ -3,6 +3,8 @@ nested fields or aliases, and not with a cursor taken from b's listing or crafte
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from rbac_api.store.users import encode_cursor
@@ -25,8 +27,8 @@ def ids(cast: Cast, *names: str) -> list[int]:
     return sorted(cast.documents[name] for name in names)
 
 
-def edge_ids(connection: dict[str, object]) -> list[int]:
-    return [int(edge["node"]["id"]) for edge in connection["edges"]]  # type: ignore[attr-defined, index]
+def edge_ids(connection: dict[str, Any]) -> list[int]:
+    return [int(edge["node"]["id"]) for edge in connection["edges"]]
 
 
 @pytest.mark.parametrize("member", MEMBERS_OF_A)

@@ -9,7 +9,9 @@ another (all of it), and owns documents here and there (the owner rule, wherever
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,8 @@ from tests.documents.conftest import Site
 TOTAL = 120
 LIMIT = 50
 STATUSES = ("draft", "published", "archived")
+#: A kind of document: () -> (organization, status, owner id), random where the kind leaves a choice.
+Kind = Callable[[], tuple[str | None, str, int]]
 
 
 @dataclass(frozen=True)
@@ -35,21 +39,21 @@ class Listing:
 def build_listing(site: Site, prefix: str, readable_count: int) -> Listing:
     """120 documents in random order, `readable_count` of them readable by the new user `{prefix}-pat`."""
     member_of, reader_of, stranger_to = (f"{prefix}-{n}" for n in ("member", "reader", "stranger"))
-    for org in (member_of, reader_of, stranger_to):
-        site.org(org)
+    for name in (member_of, reader_of, stranger_to):
+        site.org(name)
     token = site.user(f"{prefix}-pat")
     site.give(f"{prefix}-pat", member_of, "member")
     site.give(f"{prefix}-pat", reader_of, "reader")
     pat, other = site.user_id(f"{prefix}-pat"), site.user_id("admin")
     rng = random.Random(f"{prefix}-{readable_count}")
     chosen = set(rng.sample(range(TOTAL), readable_count))
-    readable_kinds = [
+    readable_kinds: list[Kind] = [
         lambda: (member_of, "published", other),
         lambda: (reader_of, rng.choice(STATUSES), other),
         lambda: (None, rng.choice(STATUSES), pat),
         lambda: (stranger_to, rng.choice(STATUSES), pat),
     ]
-    hidden_kinds = [
+    hidden_kinds: list[Kind] = [
         lambda: (member_of, rng.choice(("draft", "archived")), other),
         lambda: (stranger_to, rng.choice(STATUSES), other),
         lambda: (None, rng.choice(STATUSES), other),
@@ -73,8 +77,9 @@ def listing(site: Site, request: pytest.FixtureRequest) -> Listing:
     return build_listing(site, f"v{request.param}", request.param)
 
 
-def rest_pages(site: Site, token: str, **params: object) -> list[dict[str, object]]:
-    pages, cursor = [], None
+def rest_pages(site: Site, token: str, **params: Any) -> list[dict[str, Any]]:
+    pages: list[dict[str, Any]] = []
+    cursor = None
     while True:
         query = {"limit": LIMIT, **params, **({"cursor": cursor} if cursor else {})}
         response = site.client.get("/documents", params=query, headers=bearer(token))
@@ -86,13 +91,13 @@ def rest_pages(site: Site, token: str, **params: object) -> list[dict[str, objec
 
 
 def test_every_page_is_full_until_the_last(site: Site, listing: Listing) -> None:
-    sizes = [len(page["items"]) for page in rest_pages(site, listing.token)]  # type: ignore[arg-type]
+    sizes = [len(page["items"]) for page in rest_pages(site, listing.token)]
     count = len(listing.expected)
     assert sizes == [LIMIT] * (count // LIMIT) + ([count % LIMIT] if count % LIMIT else [])
 
 
 def test_the_pages_cover_every_readable_document_exactly_once(site: Site, listing: Listing) -> None:
-    listed = [item["id"] for page in rest_pages(site, listing.token) for item in page["items"]]  # type: ignore[attr-defined]
+    listed = [item["id"] for page in rest_pages(site, listing.token) for item in page["items"]]
     assert listed == listing.expected
 
 
@@ -120,5 +125,5 @@ def test_graphql_pages_alike(site: Site, listing: Listing) -> None:
 
 def test_small_pages_add_up_to_the_same_list(site: Site, listing: Listing) -> None:
     pages = rest_pages(site, listing.token, limit=7)
-    assert [len(page["items"]) for page in pages[:-1]] == [7] * (len(pages) - 1)  # type: ignore[arg-type]
-    assert [item["id"] for page in pages for item in page["items"]] == listing.expected  # type: ignore[attr-defined]
+    assert [len(page["items"]) for page in pages[:-1]] == [7] * (len(pages) - 1)
+    assert [item["id"] for page in pages for item in page["items"]] == listing.expected

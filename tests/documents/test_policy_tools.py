@@ -84,8 +84,8 @@ def test_policy_check_app_names_each_route_and_field_deciding_on_an_undeclared_t
     for name, code in (
         ("GET /documents", rest_documents.list_documents),
         ("PATCH /documents/{document_id}", rest_documents.update_document),
-        ("Query.documents", Query.documents),  # type: ignore[attr-defined]
-        ("Mutation.deleteDocument", Mutation.delete_document),  # type: ignore[attr-defined]
+        ("Query.documents", Query.documents),
+        ("Mutation.deleteDocument", Mutation.delete_document),
     ):
         expected = f"{code_location(code)}: {name} {fix}"
         assert any(line.startswith(expected) for line in lines), (expected, result.stdout)

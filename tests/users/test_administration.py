@@ -111,14 +111,14 @@ def test_assigning_a_role_grants_its_scopes(
     client: TestClient, admin_token: str, user_token: Callable[..., str]
 ) -> None:
     token = user_token("bob", "user")
-    response = client.put("/users/bob/roles/reader", headers=bearer(admin_token))
-    assert (response.status_code, response.json()["roles"]) == (200, ["reader", "user"])
-    # The live token was issued before the role, so it does not carry documents:read; a new login does.
-    assert client.get("/documents", headers=bearer(token)).status_code == 403
+    response = client.put("/users/bob/roles/auditor", headers=bearer(admin_token))
+    assert (response.status_code, response.json()["roles"]) == (200, ["auditor", "user"])
+    # The live token was issued before the role, so it does not carry users:read; a new login does.
+    assert client.get("/users", headers=bearer(token)).status_code == 403
     fresh = client.post(
         "/token", data={"grant_type": "password", "username": "bob", "password": "correct horse battery"}
     )
-    assert client.get("/documents", headers=bearer(fresh.json()["access_token"])).status_code == 200
+    assert client.get("/users", headers=bearer(fresh.json()["access_token"])).status_code == 200
 
 
 def test_assigning_an_unknown_role_is_a_404(client: TestClient, admin_token: str) -> None:
