@@ -90,7 +90,7 @@ def test_flags_show_no_metavar_and_options_show_what_they_take(tmp_path: Path, p
         if param.is_flag:
             assert re.match(r" {2,}\S", after), line  # the option, then its help: nothing to fill in
         else:
-            assert re.match(r" (?:[A-Z][A-Z_.]*|\[[A-Za-z0-9|]+\])( |$)", after), (
+            assert re.match(r" (?:[A-Z][A-Z_.:]*|\[[A-Za-z0-9|]+\])( |$)", after), (
                 line
             )  # --port PORT, --format [a|b]
 
