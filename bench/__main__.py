@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import cli_startup, gql, lifecycle, micro, policy_size, report, rest, scale_report, storm
+from bench import cli_startup, gql, lifecycle, micro, objects, policy_size, report, rest, scale_report, storm
 from bench.findings import FINDINGS
 from bench.load import REPO, SERVICE
 from bench.report import Section
@@ -55,6 +55,7 @@ def _rows(args: argparse.Namespace, workdir: Path) -> dict[str, Callable[[], Sec
         "7": lambda: policy_size.section(workdir / "7", r, s),
         "9": lambda: lifecycle.lifecycle_overhead(workdir / "9", r, s),
         "8": lambda: cli_startup.section(workdir / "8", r),
+        "10": lambda: objects.section(workdir / "10", r),
     }
 
 

@@ -13,8 +13,9 @@ from rbac_api.cli.help import example
 if TYPE_CHECKING:
     from rbac_api.core.principal import Principal
     from rbac_api.policy import Policy
+    from rbac_api.policy.explain import ObjectRef
     from rbac_api.policy.targets import Target
-    from rbac_api.store.users import UserRecord
+    from rbac_api.store.users import UserRecord, UserState
 
 DIRECTORY = click.Path(path_type=Path)
 
@@ -99,6 +100,7 @@ def loaded(directory: Path, *, shown: str | None = None) -> Policy:
     epilog=example(
         "rbac-api policy explain --role editor",
         "rbac-api policy explain --user alice --route 'GET /users'",
+        "rbac-api policy explain --user alice --scope documents:write --resource document:42",
     )
 )
 @click.option("--role", metavar="ROLE", help="Explain a role, or decide for it.")
@@ -106,6 +108,9 @@ def loaded(directory: Path, *, shown: str | None = None) -> Policy:
 @click.option("--scope", metavar="SCOPE", multiple=True, help="Scopes asked for (repeat for several).")
 @click.option("--route", metavar="ROUTE", help='A REST route, such as "GET /users".')
 @click.option("--field", metavar="TYPE.FIELD", help="A GraphQL field, such as User.email.")
+@click.option(
+    "--resource", metavar="TYPE:ID", help="One object of the database to decide on, such as document:42."
+)
 @click.option(
     "--policy-dir", metavar="DIR", type=DIRECTORY, help="Policy directory (default: RBAC_POLICY_DIR)."
 )
@@ -115,6 +120,7 @@ def explain(
     scope: tuple[str, ...],
     route: str | None,
     field: str | None,
+    resource: str | None,
     policy_dir: Path | None,
 ) -> None:
     """Explain a role, or decide a request.
@@ -126,6 +132,8 @@ def explain(
     asks = [x for x in (scope, route, field) if x]
     if (role is None) == (user is None) or len(asks) > 1 or (user is not None and not asks):
         fail("use --role ROLE, or --user NAME / --role ROLE with one of --scope, --route, --field", code=2)
+    if resource is not None and len(scope) != 1:
+        fail("--resource TYPE:ID needs exactly one --scope, such as --scope documents:write", code=2)
     directory = policy_dir or load_settings().policy_dir
     require_directory(directory)
     policy = loaded(directory)
@@ -135,6 +143,14 @@ def explain(
         click.echo("\n".join(why.explain_role(policy, role)))
         return
     who, principal = _caller(policy, role, user)
+    if resource is not None:
+        from rbac_api.policy.engine import PolicyEngine
+
+        allowed, lines = why.explain_object(PolicyEngine(policy), principal, who, scope[0], _object(resource))
+        click.echo("\n".join(lines))
+        if not allowed:
+            raise SystemExit(1)
+        return
     if scope:
         lines = why.explain_scopes(policy, principal, who, list(scope))[1]
     else:
@@ -155,9 +171,35 @@ def _caller(policy: Policy, role: str | None, user: str | None) -> tuple[str, Pr
             f"{record.username} ({roles}): DENY: the account is disabled "
             "(enable it with: rbac-api users disable --enable NAME)"
         )
+    state = _user_state(record.id)
     return f"{record.username} ({roles})", principal_with(
-        frozenset(record.roles), policy, username=record.username
+        frozenset(record.roles),
+        policy,
+        username=record.username,
+        subject=str(record.id),
+        memberships=state.memberships if state is not None else None,
     )
+
+
+def _user_state(user_id: int) -> UserState | None:
+    from rbac_api.cli.env import accounts
+
+    return accounts().users.state(user_id)
+
+
+def _object(text: str) -> ObjectRef:
+    """`document:42` read from the configured database: the one resource type this service stores."""
+    from rbac_api.cli.env import accounts
+    from rbac_api.policy.explain import ObjectRef
+    from rbac_api.store.documents import DocumentStore
+
+    kind, _, ident = text.partition(":")
+    if kind != "document" or not (ident.isascii() and ident.isdigit()):
+        fail(f"--resource {text!r}: give TYPE:ID of a stored object, such as document:42", code=2)
+    found = DocumentStore(accounts().db).get(int(ident))
+    if found is None:
+        fail(f"no document {ident} in the database; list them with GET /documents")
+    return ObjectRef("document", ident, found.attributes())
 
 
 def _user_record(name: str) -> UserRecord:

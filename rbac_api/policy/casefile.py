@@ -8,18 +8,26 @@ cases:
     principal: {user: rita}            # or {roles: [...]}, {user: x, roles: [...]}, or anonymous
     request: {route: GET /documents}   # or {scopes: [...]}, or {field: User.email}
     expect: allow                      # or deny
+  - name: an editor in acme edits acme's drafts
+    principal: {roles: [user], id: 7, memberships: {acme: [editor]}}
+    request: {scopes: [documents:write], resource: {type: document, org: acme, owner_id: 3, status: draft}}
+    expect: allow
 ```
+With `resource`, each scope is decided on that object as the service decides on a stored one: global roles,
+the principal's roles in the object's organization (`memberships`), and object rules (`id` is `principal.id`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from yaml import YAMLError
 
+from rbac_api.core.principal import Principal
+from rbac_api.policy.engine import PolicyEngine
 from rbac_api.policy.located import Builder, YamlMap, YamlSeq, compose
 from rbac_api.policy.model import Location, Policy
 from rbac_api.policy.parse import yaml_problem
@@ -28,6 +36,7 @@ from rbac_api.policy.targets import Target, Verdict, decide, find_target, princi
 
 RequestKind = Literal["scopes", "route", "field"]
 _EXPECT = ("allow", "deny")
+_NO_MEMBERSHIPS: Mapping[str, frozenset[str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,11 @@ class Case:
     #: The scopes asked for, or the one route or field.
     request: tuple[str, ...]
     expect: Literal["allow", "deny"]
+    #: Organization -> roles the principal holds there.
+    memberships: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    subject: str = "0"
+    #: For a `scopes` request on one object: its type and attributes.
+    resource: tuple[str, Mapping[str, object]] | None = None
 
     def who(self) -> str:
         if self.roles is None:
@@ -95,11 +109,15 @@ def run_case(case: Case, policy: Policy, targets: Iterable[Target]) -> Outcome:
     unknown = sorted((case.roles or frozenset()) - set(policy.roles))
     if unknown:
         return Outcome(case, Verdict(False), f"unknown role(s) {', '.join(unknown)} in the policy")
-    principal = principal_with(case.roles, policy, username=case.user or "")
+    principal = principal_with(
+        case.roles, policy, username=case.user or "", subject=case.subject, memberships=case.memberships
+    )
     if case.kind == "scopes":
         unknown = sorted(set(case.request) - set(policy.scopes))
         if unknown:
             return Outcome(case, Verdict(False), f"unknown scope(s) {', '.join(unknown)} in the policy")
+        if case.resource is not None:
+            return _on_object(case, policy, principal)
         missing = frozenset(case.request) - principal.scopes
         reasons = (f"missing scopes {', '.join(sorted(missing))}",) if missing else ()
         return Outcome(case, Verdict(not missing, reasons))
@@ -108,6 +126,17 @@ def run_case(case: Case, policy: Policy, targets: Iterable[Target]) -> Outcome:
     if target is None:
         return Outcome(case, Verdict(False), f"no {case.kind} {request!r} in this service")
     return Outcome(case, decide(target, principal, policy))
+
+
+def _on_object(case: Case, policy: Policy, principal: Principal) -> Outcome:
+    assert case.resource is not None
+    kind, attributes = case.resource
+    if kind not in policy.resources:
+        return Outcome(case, Verdict(False), f"unknown resource type {kind!r} in the policy")
+    engine = PolicyEngine(policy)
+    denied = [s for s in case.request if not engine.decide_on(principal, s, kind, attributes)]
+    reasons = (f"not granted on the {kind}: {', '.join(denied)}",) if denied else ()
+    return Outcome(case, Verdict(not denied, reasons))
 
 
 class _CaseReader:
@@ -142,7 +171,8 @@ class _CaseReader:
         before = len(self.problems)
         name = str(item.get("name") or f"case at line {line}")
         user, roles = self._principal(item.get("principal"), item.key_line("principal"), users)
-        kind, request = self._request(item.get("request"), item.key_line("request"))
+        extra = self._principal_extras(item.get("principal"), item.key_line("principal"))
+        kind, request, resource = self._request(item.get("request"), item.key_line("request"))
         expect = item.get("expect")
         if expect not in _EXPECT:
             self._report(item.key_line("expect"), f"'{name}': expect must be allow or deny; found {expect!r}")
@@ -156,7 +186,23 @@ class _CaseReader:
             kind,
             request,
             "allow" if expect == "allow" else "deny",
+            extra[0],
+            extra[1],
+            resource,
         )
+
+    def _principal_extras(self, value: Any, line: int) -> tuple[Mapping[str, frozenset[str]], str]:
+        """`memberships: {org: [roles]}` and `id: 7` (what `principal.id` reads in rules)."""
+        if not isinstance(value, YamlMap):
+            return _NO_MEMBERSHIPS, "0"
+        found = value.get("memberships") or {}
+        if not (isinstance(found, YamlMap | dict) and all(isinstance(v, YamlSeq) for v in found.values())):
+            self._report(line, "memberships must map each organization to a list of roles: {acme: [editor]}")
+            found = {}
+        ident = value.get("id", 0)
+        if not isinstance(ident, int) or isinstance(ident, bool):
+            self._report(line, f"principal id must be a number (what principal.id reads); found {ident!r}")
+        return {str(org): frozenset(map(str, roles)) for org, roles in found.items()}, str(ident)
 
     def _principal(
         self, value: Any, line: int, users: Mapping[str, frozenset[str]]
@@ -176,17 +222,31 @@ class _CaseReader:
         self._report(line, "principal must be anonymous, {roles: [...]}, or {user: name} (roles optional)")
         return None, None
 
-    def _request(self, value: Any, line: int) -> tuple[RequestKind | None, tuple[str, ...]]:
-        if isinstance(value, YamlMap) and len(value) == 1:
+    def _request(
+        self, value: Any, line: int
+    ) -> tuple[RequestKind | None, tuple[str, ...], tuple[str, Mapping[str, object]] | None]:
+        resource = None
+        if isinstance(value, YamlMap) and "resource" in value and "scopes" in value:
+            resource = self._resource(value["resource"], value.key_line("resource"))
+            value = {"scopes": value["scopes"]}
+        if isinstance(value, YamlMap | dict) and len(value) == 1:
             ((kind, asked),) = value.items()
             if kind == "scopes" and isinstance(asked, YamlSeq) and asked:
-                return "scopes", tuple(map(str, asked))
+                return "scopes", tuple(map(str, asked)), resource
             if kind in ("route", "field") and isinstance(asked, str) and asked:
-                return kind, (asked,)
+                return kind, (asked,), None
         self._report(
-            line, "request must be one of {scopes: [...]}, {route: 'GET /path'}, {field: Type.field}"
+            line,
+            "request must be one of {scopes: [...]} (with resource: {type: ..., attribute: value} to ask "
+            "about one object), {route: 'GET /path'}, {field: Type.field}",
         )
-        return None, ()
+        return None, (), None
+
+    def _resource(self, value: Any, line: int) -> tuple[str, Mapping[str, object]] | None:
+        if isinstance(value, YamlMap) and isinstance(value.get("type"), str):
+            return value["type"], {str(k): v for k, v in value.items() if k != "type"}
+        self._report(line, "resource must be a mapping with 'type' and the object's attributes")
+        return None
 
 
 def run_directory(

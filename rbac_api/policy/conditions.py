@@ -8,8 +8,10 @@ find every object `test` would accept. Types are checked at load: comparing text
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from rbac_api.policy import cel
 from rbac_api.policy.cel import CelError
@@ -23,11 +25,18 @@ from rbac_api.policy.filters import (
     Within,
     all_of,
     any_of,
-    compare,
     constant,
 )
 
 BASE_TYPES = ("int", "string", "bool")
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 _PYTHON_TYPES: dict[str, type] = {"int": int, "string": str, "bool": bool}
 
 
@@ -42,9 +51,11 @@ class AttributeType:
         return self.base + ("?" if self.nullable else "")
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
-    """The principal as a condition reads it. `roles` and `scopes` are those held globally."""
+class Subject(NamedTuple):
+    """The principal as a condition reads it. `roles` and `scopes` are those held globally.
+
+    A NamedTuple: one is built per object decision that reaches a condition, and must stay cheap.
+    """
 
     id: int
     username: str
@@ -262,8 +273,13 @@ class _Plan:
         left, right = self.compile(node.left), self.compile(node.right)
         if node.op == "in":
             return lambda s, r: left(s, r) in right(s, r)  # type: ignore[operator]
-        op = node.op
-        return lambda s, r: compare(left(s, r), op, right(s, r))  # type: ignore[arg-type]
+        # Python's operators are CEL's here: the checker let only same-typed operands through, ordered ones
+        # are never null, and a value of the wrong type at run time fails the read (`_Mismatch`) first.
+        op = _OPERATORS[node.op]
+        if isinstance(node.right, cel.Literal):
+            value = node.right.value
+            return lambda s, r: op(left(s, r), value)
+        return lambda s, r: op(left(s, r), right(s, r))
 
     def residual(self, node: cel.Node, subject: Subject, *, negate: bool) -> Filter:
         if id(node) not in self._reads:

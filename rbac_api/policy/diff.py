@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from rbac_api.policy.model import Policy
+from rbac_api.policy.model import Policy, RuleDef
 from rbac_api.policy.targets import Target, decide, principal_with
 
-Kind = Literal["scope", "route", "field"]
+Kind = Literal["scope", "route", "field", "rule"]
 ABSENT = "-"
 
 
@@ -56,7 +56,32 @@ def diff_access(old: Policy, new: Policy, targets: Iterable[Target]) -> list[Cha
         Change(*key, before.get(key, ABSENT), after.get(key, ABSENT))
         for key in keys
         if (before.get(key) == "allow") != (after.get(key) == "allow")
-    ]
+    ] + rule_changes(old, new)
+
+
+def rule_changes(old: Policy, new: Policy) -> list[Change]:
+    """Object rules added, removed or changed (roles, resource, scopes or condition), by rule name.
+
+    What a rule grants depends on each object, so the change is shown as the rule itself: the roles it
+    applies to, and its grant before and after ("-" where the rule does not exist)."""
+    before = {rule.name: rule for rule in old.rules}
+    after = {rule.name: rule for rule in new.rules}
+    changes = []
+    for name in sorted(before.keys() | after.keys()):
+        was, now = before.get(name), after.get(name)
+        old_text, new_text = _rule_text(was), _rule_text(now)
+        if old_text != new_text:
+            roles = sorted((was.roles if was else frozenset()) | (now.roles if now else frozenset()))
+            changes.append(Change(",".join(roles), "rule", name, old_text, new_text))
+    return changes
+
+
+def _rule_text(rule: RuleDef | None) -> str:
+    if rule is None:
+        return ABSENT
+    when = rule.condition.source if rule.condition is not None else "always"
+    scopes, roles = " ".join(sorted(rule.scopes)), ",".join(sorted(rule.roles))
+    return f"{scopes} on {rule.resource} held by {roles} when {when}"
 
 
 def format_changes(changes: list[Change]) -> list[str]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rbac_api.core.principal import Principal
-from rbac_api.policy.model import Location, Policy
+from rbac_api.policy.engine import GLOBAL, ORGANIZATION, PolicyEngine
+from rbac_api.policy.model import Location, Policy, RuleDef
 from rbac_api.policy.targets import Target, Verdict, decide
 
 
@@ -109,3 +110,91 @@ def _lineage(policy: Policy, role: str) -> list[tuple[str, ...]]:
                 seen.add(parent)
                 queue.append((*path, parent))
     return paths
+
+
+def explain_object(
+    engine: PolicyEngine,
+    principal: Principal,
+    who: str,
+    scope: str,
+    resource: ObjectRef,
+) -> tuple[bool, list[str]]:
+    """Allow or deny `scope` on one object, naming the grant or rule (with `file:line` and organization)
+    that allows it, or every way it could have been allowed and why each did not apply."""
+    policy = engine.policy
+    decision = engine.decide_on(principal, scope, resource.type, resource.attributes)
+    facts = ", ".join(f"{name} {value!r}" for name, value in sorted(resource.attributes.items()))
+    lines = [
+        f"{who} asking for {scope} on {resource}: {'ALLOW' if decision else 'DENY'}",
+        f"  object: {facts}",
+    ]
+    if decision.via == GLOBAL:
+        return True, [*lines, f"  granted by global {_roles_granting(policy, principal.roles, scope)}"]
+    if decision.via == ORGANIZATION:
+        held = principal.memberships[decision.organization or ""].roles
+        granting = _roles_granting(policy, held, scope)
+        return True, [*lines, f"  granted in organization {decision.organization!r} by {granting}"]
+    if decision.rule is not None:
+        rule, where = decision.rule, decision.organization
+        held_in = f"held in organization {where!r}" if where else "held globally"
+        condition = f", when {rule.condition.source}" if rule.condition is not None else ""
+        grant = f"role {_rule_roles(rule.roles)} {held_in}{condition}"
+        return True, [*lines, f"  granted by rule {rule.name} ({rule.location}): {grant}"]
+    return False, lines + _denial_lines(engine, principal, scope, resource)
+
+
+def _denial_lines(engine: PolicyEngine, principal: Principal, scope: str, resource: ObjectRef) -> list[str]:
+    policy = engine.policy
+    lines = [
+        f"  no global role grants {scope}"
+        + ("" if scope in principal.token_scopes else " (nor was the token issued for it)")
+    ]
+    declared = policy.resources.get(resource.type)
+    organization = declared.organization if declared is not None else None
+    org = resource.attributes.get(organization) if organization else None
+    if isinstance(org, str):
+        held = principal.memberships.get(org)
+        roles = ", ".join(sorted(held.roles)) if held else "no role"
+        lines.append(f"  in organization {org!r} the caller holds {roles}, granting no {scope}")
+    rules = policy.rules_for.get((resource.type, scope), ())
+    if not rules:
+        lines.append(f"  no rule grants {scope} on {resource.type}")
+    for rule in rules:
+        why = _why_not(engine, principal, rule, org)
+        lines.append(f"  rule {rule.name} ({rule.location}) did not apply: {why}")
+    return lines
+
+
+def _why_not(engine: PolicyEngine, principal: Principal, rule: RuleDef, org: object) -> str:
+    policy = engine.policy
+    membership = principal.memberships.get(org) if isinstance(org, str) else None
+    held = policy.held(principal.roles) | (policy.held(membership.roles) if membership else frozenset())
+    if rule.roles.isdisjoint(held):
+        return f"needs role {_rule_roles(rule.roles)}, held globally or in the object's organization"
+    if rule.condition is not None:
+        return f"its condition is false: {rule.condition.source}"
+    return "the token was not issued for the scope"
+
+
+def _roles_granting(policy: Policy, roles: frozenset[str], scope: str) -> str:
+    granting = sorted(
+        name for name in roles if name in policy.roles and scope in policy.roles[name].effective_scopes
+    )
+    found = [s for name in granting for s in scope_sources(policy, name).get(scope, [])][:1]
+    return f"role {', '.join(granting)}" + (f" ({found[0].describe()})" if found else "")
+
+
+def _rule_roles(roles: frozenset[str]) -> str:
+    return " or ".join(sorted(roles))
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """An object a question is about: `document:42` with the attributes the policy reads."""
+
+    type: str
+    id: str
+    attributes: Mapping[str, object]
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.id}"

@@ -10,12 +10,13 @@ from __future__ import annotations
 import inspect
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from rbac_api.core.principal import Principal
+from rbac_api.core.principal import Membership, Principal
 from rbac_api.policy.model import Location, Policy
+from rbac_api.policy.reach import reachable_scopes
 
 _NOTHING: frozenset[str] = frozenset()
 _PARAMETER = re.compile(r"\{([^}:]+)(?::(\w+))?\}")
@@ -146,12 +147,29 @@ def decide(target: Target, principal: Principal, policy: Policy) -> Verdict:
     return Verdict(not reasons, reasons)
 
 
-def principal_with(roles: frozenset[str] | None, policy: Policy, *, username: str = "") -> Principal:
-    """A caller holding `roles` with every scope they grant (a token asked for all); None: anonymous."""
+def principal_with(
+    roles: frozenset[str] | None,
+    policy: Policy,
+    *,
+    username: str = "",
+    subject: str = "0",
+    memberships: Mapping[str, frozenset[str]] | None = None,
+) -> Principal:
+    """A caller holding `roles` (and the roles of `memberships` in their organizations) with every scope
+    they grant: a token asked for all. None: anonymous."""
     if roles is None:
         return Principal.anonymous()
+    held = memberships or {}
+    token = reachable_scopes(policy, roles, held)
     return Principal(
-        subject="0", username=username, roles=roles, scopes=policy.granted(roles), token_id="", expires_at=0
+        subject=subject,
+        username=username,
+        roles=roles,
+        scopes=policy.granted(roles),
+        token_id="",
+        expires_at=0,
+        memberships={org: Membership(there, policy.granted(there)) for org, there in held.items()},
+        token_scopes=token,
     )
 
 

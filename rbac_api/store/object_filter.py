@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import Select as CoreSelect
+from sqlalchemy import and_, false, or_, select, true, union_all
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from rbac_api.core.principal import Principal
 from rbac_api.policy.engine import PolicyEngine
-from rbac_api.policy.filters import AllOf, AnyOf, Compare, Filter, Match
+from rbac_api.policy.filters import AllOf, AnyOf, Compare, Filter, Match, Within
 
 Columns = Mapping[str, ColumnElement[Any]]
 _Query = TypeVar("_Query", Select[Any], SelectOfScalar[Any])
@@ -98,3 +99,64 @@ def allowed_only(
     rows whenever that many exist.
     """
     return restrict(query, engine.filter_for(principal, scope, resource), columns)
+
+
+#: Most id-ordered branches a page is split into; a filter with more is run as one WHERE instead.
+MAX_BRANCHES = 24
+#: An `IN` list up to this long becomes one branch per value (each walks its own index range in id order).
+_SPLIT_IN = 8
+
+
+def branches(filter_: Filter) -> list[list[Filter]] | None:
+    """`filter_` as a disjunction of conjunctions (each a list of leaves), short `IN` lists split into one
+    branch per value; None when that would exceed `MAX_BRANCHES`.
+
+    Why: a page is "the first `limit` ids that pass". One WHERE with ORs makes the database collect every
+    match and sort (or scan ids until enough pass: a 2% filter reads 50x the page). A branch such as
+    `org = 'acme' AND status = 'published'` walks an index in id order and stops after `limit` rows; the
+    page is the first `limit` ids of the union of the branches' pages.
+    """
+    if isinstance(filter_, AnyOf):
+        found: list[list[Filter]] = []
+        for item in filter_.items:
+            more = branches(item)
+            if more is None or len(found) + len(more) > MAX_BRANCHES:
+                return None
+            found += more
+        return found
+    if isinstance(filter_, AllOf):
+        product: list[list[Filter]] = [[]]
+        for item in filter_.items:
+            alternatives = branches(item)
+            if alternatives is None or len(product) * len(alternatives) > MAX_BRANCHES:
+                return None
+            product = [done + more for done in product for more in alternatives]
+        return product
+    if isinstance(filter_, Within) and not filter_.negated and 0 < len(filter_.values) <= _SPLIT_IN:
+        return [[Compare(filter_.attribute, "==", value)] for value in filter_.values]
+    return [[filter_]]
+
+
+def first_ids(
+    filter_: Filter,
+    columns: Columns,
+    id_column: ColumnElement[int],
+    base: list[ColumnElement[bool]],
+    limit: int,
+) -> CoreSelect[Any] | None:
+    """The first `limit` ids (in id order) that pass `base` and `filter_`, as a query made of one id-ordered,
+    limited query per branch (see `branches`); None when the filter is one branch (or too many), where a
+    plain WHERE is as good."""
+    split = branches(filter_)
+    if split is None or len(split) < 2:
+        return None
+    parts = [
+        select(id_column.label("id"))
+        .where(*base, *(where(leaf, columns) for leaf in branch))
+        .order_by(id_column)
+        .limit(limit)
+        .subquery()
+        for branch in split
+    ]
+    union = union_all(*(select(part.c.id) for part in parts)).subquery()
+    return select(union.c.id).distinct().order_by(union.c.id).limit(limit)

@@ -79,6 +79,7 @@ class DocumentRow(SQLModel, table=True):
     # Lists are filtered by organization and by owner and paged by id: each filter walks its own index.
     __table_args__ = (
         Index("ix_documents_org_id", "org", "id"),
+        Index("ix_documents_org_status_id", "org", "status", "id"),
         Index("ix_documents_owner_id_id", "owner_id", "id"),
         {"sqlite_autoincrement": True},
     )

@@ -40,10 +40,10 @@ def test_a_graphql_forbidden_logs_the_field_and_policy_version(
     client: TestClient, rbac: Rbac, plain_token: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="rbac_api.audit"):
-        body = gql(client, "{ documents { title } }", plain_token)
+        body = gql(client, "{ policy { version } }", plain_token)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     (line,) = denial_lines(caplog)
-    assert (line["target"], line["missing_scopes"]) == ("Query.documents", ["documents:read"])
+    assert (line["target"], line["missing_scopes"]) == ("Query.policy", ["policy:read"])
     assert line["policy_version"] == rbac.engine.policy.version
 
 

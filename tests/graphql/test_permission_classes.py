@@ -13,9 +13,18 @@ from fastapi.testclient import TestClient
 
 from rbac_api import create_app
 from rbac_api.core.principal import Principal
-from rbac_api.graphql import HasAnyScope, HasRole, HasScopes, IsAuthenticated, IsSelfOr, RbacSchema
+from rbac_api.graphql import (
+    HasAnyScope,
+    HasRole,
+    HasScopes,
+    IsAuthenticated,
+    IsMemberOr,
+    IsSelfOr,
+    RbacSchema,
+)
 from rbac_api.graphql.context import GraphQLContext
 from rbac_api.graphql.permissions import RbacPermission
+from rbac_api.store.change_rules import ChangeRules
 from tests.conftest import PASSWORD, login, make_settings
 from tests.graphql.conftest import error_at, gql
 
@@ -25,6 +34,12 @@ class Person:
     id: strawberry.ID
     name: str
     email: str | None = strawberry.field(permission_classes=[IsSelfOr("users:read")])
+
+
+@strawberry.type
+class Team:
+    org: str
+    plans: str | None = strawberry.field(permission_classes=[IsMemberOr("orgs:read", organization="org")])
 
 
 @strawberry.type
@@ -52,6 +67,10 @@ class AppQuery:
             Person(id=strawberry.ID("2"), name="eddie", email="e@x"),
         ]
 
+    @strawberry.field(permission_classes=[HasScopes("profile:read")])
+    def teams(self) -> list[Team]:
+        return [Team(org="acme", plans="acme's plans"), Team(org="beta", plans="beta's plans")]
+
 
 @pytest.fixture
 def app_client(tmp_path: Path) -> Iterator[TestClient]:
@@ -66,6 +85,12 @@ def app_client(tmp_path: Path) -> Iterator[TestClient]:
                 full_name=None,
                 roles=roles,
             )
+        for org in ("acme", "beta"):
+            rbac.organizations.create(name=org)
+        eddie, acme = rbac.users.id_of("eddie"), rbac.organizations.get("acme").id
+        rbac.organizations.replace_roles(
+            organization_id=acme, user_id=eddie, roles=["user"], rules=ChangeRules()
+        )
         yield client
 
 
@@ -129,6 +154,21 @@ def test_is_self_or_allows_everything_with_the_scopes(
     assert body == {"data": {"people": [{"email": "admin@x"}, {"email": "e@x"}]}}
 
 
+def test_is_member_or_shows_the_field_of_the_callers_organizations_and_hides_others(
+    app_client: TestClient, token: Callable[[str], str]
+) -> None:
+    body = gql(app_client, "{ teams { org plans } }", token("eddie"))
+    assert body["data"]["teams"] == [{"org": "acme", "plans": "acme's plans"}, {"org": "beta", "plans": None}]
+    assert error_at(body, "teams", 1, "plans")["extensions"]["missingScopes"] == ["orgs:read"]
+
+
+def test_is_member_or_allows_every_organization_with_the_scopes(
+    app_client: TestClient, token: Callable[[str], str]
+) -> None:
+    body = gql(app_client, "{ teams { plans } }", token("admin"))
+    assert body == {"data": {"teams": [{"plans": "acme's plans"}, {"plans": "beta's plans"}]}}
+
+
 @pytest.mark.parametrize(
     "factory",
     [
@@ -137,6 +177,7 @@ def test_is_self_or_allows_everything_with_the_scopes(
         HasAnyScope("users:read"),
         HasRole("admin"),
         IsSelfOr("users:read"),
+        IsMemberOr("users:read"),
     ],
 )
 def test_has_permission_never_returns_an_awaitable(factory: type[RbacPermission], tmp_path: Path) -> None:

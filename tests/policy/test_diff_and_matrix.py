@@ -38,15 +38,21 @@ def test_a_dropped_grant_shows_every_scope_route_and_field_cell_it_closes(tmp_pa
     assert result.returncode == 1
     *cells, summary = result.stdout.splitlines()
     assert cells == [
-        "role    kind   what             old    new",
-        "editor  scope  documents:read   allow  deny",
-        "editor  route  GET /documents   allow  deny",
-        "editor  field  Query.documents  allow  deny",
-        "reader  scope  documents:read   allow  deny",
-        "reader  route  GET /documents   allow  deny",
-        "reader  field  Query.documents  allow  deny",
+        "role    kind   what                          old    new",
+        "editor  scope  documents:read                allow  deny",
+        "editor  route  GET /documents                allow  deny",
+        "editor  route  GET /documents/{document_id}  allow  deny",
+        "editor  field  Organization.documents        allow  deny",
+        "editor  field  Query.document                allow  deny",
+        "editor  field  Query.documents               allow  deny",
+        "reader  scope  documents:read                allow  deny",
+        "reader  route  GET /documents                allow  deny",
+        "reader  route  GET /documents/{document_id}  allow  deny",
+        "reader  field  Organization.documents        allow  deny",
+        "reader  field  Query.document                allow  deny",
+        "reader  field  Query.documents               allow  deny",
     ]
-    assert summary.startswith("6 cells change")
+    assert summary.startswith("12 cells change")
     assert result.stderr == ""
 
 
@@ -60,13 +66,16 @@ def test_a_new_role_shows_only_what_it_allows_including_token_only_fields(tmp_pa
         Change("viewer", "scope", "documents:read", "-", "allow"),
         Change("viewer", "route", "DELETE /users/me/api-tokens/{token_id}", "-", "allow"),
         Change("viewer", "route", "GET /documents", "-", "allow"),
+        Change("viewer", "route", "GET /documents/{document_id}", "-", "allow"),
         Change("viewer", "route", "GET /orgs", "-", "allow"),
         Change("viewer", "route", "GET /users/me/api-tokens", "-", "allow"),
         Change("viewer", "route", "POST /users/me/api-tokens", "-", "allow"),
         Change("viewer", "field", "Mutation.createApiToken", "-", "allow"),
         Change("viewer", "field", "Mutation.logout", "-", "allow"),
         Change("viewer", "field", "Mutation.revokeApiToken", "-", "allow"),
+        Change("viewer", "field", "Organization.documents", "-", "allow"),
         Change("viewer", "field", "Query.apiTokens", "-", "allow"),
+        Change("viewer", "field", "Query.document", "-", "allow"),
         Change("viewer", "field", "Query.documents", "-", "allow"),
         Change("viewer", "field", "Query.myPermissions", "-", "allow"),
         Change("viewer", "field", "Query.organization", "-", "allow"),
@@ -95,7 +104,7 @@ def test_two_git_revisions_of_one_directory_can_be_compared(tmp_path: Path) -> N
         [EXE, "policy", "diff", "HEAD~1:policies", "HEAD:policies"], cwd=repo, capture_output=True, text=True
     )
     assert result.returncode == 1, result.stderr
-    assert "reader  route  GET /documents   allow  deny" in result.stdout
+    assert "reader  route  GET /documents                allow  deny" in result.stdout
 
 
 def test_an_unknown_revision_is_a_usage_error_naming_it(tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ def test_explain_user_on_a_route_they_may_use(tmp_path: Path) -> None:
     result = run(tmp_path, "policy", "explain", "--user", "rita", "--route", "GET /documents")
     assert result.stdout.splitlines()[:2] == [
         "rita (reader) on GET /documents: ALLOW",
-        "  requires scopes documents:read",
+        "  requires scopes documents:read on each document (global, organization or rule grant)",
     ]
 
 
@@ -111,3 +111,22 @@ def test_a_role_principal_holds_what_the_role_grants() -> None:
         "profile:read",
         "profile:write",
     }
+
+
+def test_an_organization_check_is_explained_as_seen_from_outside_the_organization(tmp_path: Path) -> None:
+    result = run(tmp_path, "policy", "explain", "--role", "editor", "--route", "PUT /orgs/acme/members/bob")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:3] == [
+        "role editor on PUT /orgs/{org}/members/{username}: DENY",
+        "  requires scopes members:assign, held globally or in the organization",
+        "  denied: missing scopes members:assign",
+    ]
+
+
+def test_a_membership_check_names_the_scope_that_reaches_every_organization(tmp_path: Path) -> None:
+    result = run(tmp_path, "policy", "explain", "--role", "admin", "--field", "Organization.members")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        "role admin on Organization.members: ALLOW",
+        "  requires scopes orgs:read (unless the caller is a member of the organization)",
+    ]

@@ -74,7 +74,9 @@ def test_a_malformed_case_is_reported_at_its_line(tmp_path: Path) -> None:
     shown = directory / "tests" / "cases.yaml"
     assert result.returncode == 1
     assert result.stdout.splitlines()[:2] == [
-        f"{shown}:3: request must be one of {{scopes: [...]}}, {{route: 'GET /path'}}, {{field: Type.field}}",
+        f"{shown}:3: request must be one of {{scopes: [...]}} "
+        "(with resource: {type: ..., attribute: value} to ask about one object), "
+        "{route: 'GET /path'}, {field: Type.field}",
         f"{shown}:4: 'case at line 2': expect must be allow or deny; found 'maybe'",
     ]
 

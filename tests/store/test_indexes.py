@@ -24,6 +24,7 @@ from rbac_api.app import build_runtime
 from rbac_api.runtime import Rbac
 from rbac_api.services.administration import operator_rules
 from rbac_api.services.bootstrap import ADMIN_USERNAME, ensure_first_admin
+from rbac_api.store.change_rules import ChangeRules
 from rbac_api.store.throttle import RateEventStore
 from rbac_api.store.users import encode_cursor
 from tests.conftest import make_settings
@@ -37,6 +38,7 @@ class Installation:
     rbac: Rbac
     admin_id: int
     user_id: int
+    organization_id: int
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +48,10 @@ def installation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installat
     ensure_first_admin(rbac)
     user = rbac.users.create(
         username="alice", password_hash="x", email=None, full_name=None, roles=["user", "reader"]
+    )
+    organization = rbac.organizations.create(name="acme")
+    rbac.organizations.replace_roles(
+        organization_id=organization.id, user_id=user.id, roles=["reader"], rules=ChangeRules()
     )
     now = time.time()
     rbac.sessions.start(
@@ -59,7 +65,7 @@ def installation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installat
         expires_at=now + 3600,
         refresh_hash=REFRESH_HASH,
     )
-    yield Installation(rbac, rbac.users.id_of(ADMIN_USERNAME), user.id)
+    yield Installation(rbac, rbac.users.id_of(ADMIN_USERNAME), user.id, organization.id)
     rbac.db.dispose()
 
 
@@ -81,6 +87,21 @@ CALLS: dict[str, Call] = {
     "DELETE /sessions/{id} (a session by public id)": lambda i: i.rbac.sessions.get(PUBLIC_ID),
     "a change to an administrator (last-administrator check)": lambda i: i.rbac.users.update(
         user_id=i.admin_id, rules=operator_rules(i.rbac.engine.policy), full_name="Administrator"
+    ),
+    "GET /orgs (a member's organizations, by name)": lambda i: i.rbac.organizations.page(
+        limit=50, cursor=encode_cursor(0), names=["acme", "beta"]
+    ),
+    "GET /orgs with orgs:read (a page after an id)": lambda i: i.rbac.organizations.page(
+        limit=50, cursor=encode_cursor(1)
+    ),
+    "GET /orgs/{org}/members (an organization by name)": lambda i: i.rbac.organizations.get("acme"),
+    "GET /orgs/{org}/members (a page of members and their roles)": lambda i: i.rbac.organizations.members(
+        organization_id=i.organization_id, limit=50, cursor=encode_cursor(1)
+    ),
+    "PUT /orgs/{org}/members/{username} (the member's roles there)": lambda i: (
+        i.rbac.organizations.replace_roles(
+            organization_id=i.organization_id, user_id=i.user_id, roles=["reader"], rules=ChangeRules()
+        )
     ),
     "housekeeping (ended sessions to forget)": lambda i: i.rbac.sessions.prune(before=time.time()),
     "POST /token (failed logins in the window)": lambda i: RateEventStore(i.rbac.db).count(

@@ -25,11 +25,13 @@ def upgrade() -> None:
         "documents", sa.Column("status", sa.String(length=20), server_default="draft", nullable=False)
     )
     op.create_index("ix_documents_org_id", "documents", ["org", "id"])
+    op.create_index("ix_documents_org_status_id", "documents", ["org", "status", "id"])
     op.create_index("ix_documents_owner_id_id", "documents", ["owner_id", "id"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_documents_owner_id_id", table_name="documents")
+    op.drop_index("ix_documents_org_status_id", table_name="documents")
     op.drop_index("ix_documents_org_id", table_name="documents")
     with op.batch_alter_table("documents") as batch:
         batch.drop_column("status")
