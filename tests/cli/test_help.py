@@ -12,7 +12,7 @@ import click
 import pytest
 
 from rbac_api.cli import cli
-from tests.cli.test_cli import run
+from tests.cli.runner import run
 from tests.conftest import POLICY_DIR
 
 #: What the help of any command, and `policy check`, must not load: each costs 0.1-0.5 s per call.
