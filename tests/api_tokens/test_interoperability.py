@@ -11,7 +11,7 @@ import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 
 from tests.conftest import ADMIN_PASSWORD
-from tests.servers import Server, start_server, stop_server
+from tests.servers import TLS, Server, start_server, stop_server
 
 
 @pytest.fixture
@@ -28,6 +28,7 @@ def test_authlib_gets_and_uses_a_client_credentials_token(server: Server, method
         server.url + "/service-accounts",
         json={"name": "reporting", "roles": ["auditor"]},
         headers={"Authorization": f"Bearer {admin}"},
+        verify=TLS,
     ).json()
     with OAuth2Client(
         created["client_id"], created["client_secret"], token_endpoint_auth_method=method, scope="users:read"

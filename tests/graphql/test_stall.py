@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.servers import Server, start_server, stop_server
+from tests.servers import TLS, Server, start_server, stop_server
 
 HEALTH_SECONDS = 2.0
 ANSWER_SECONDS = 5.0
@@ -48,7 +48,7 @@ def post_in_background(url: str, query: str) -> tuple[threading.Thread, dict[str
     def post() -> None:
         start = time.monotonic()
         try:
-            outcome["response"] = httpx.post(url, json={"query": query}, timeout=ANSWER_SECONDS)
+            outcome["response"] = httpx.post(url, json={"query": query}, timeout=ANSWER_SECONDS, verify=TLS)
         except httpx.TimeoutException:
             outcome["response"] = None
         outcome["seconds"] = time.monotonic() - start
@@ -60,7 +60,7 @@ def post_in_background(url: str, query: str) -> tuple[threading.Thread, dict[str
 
 def health_seconds(server: Server) -> float:
     start = time.monotonic()
-    response = httpx.get(server.url + "/health", timeout=HEALTH_SECONDS)
+    response = httpx.get(server.url + "/health", timeout=HEALTH_SECONDS, verify=TLS)
     assert response.status_code == 200
     return time.monotonic() - start
 

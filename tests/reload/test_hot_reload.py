@@ -15,7 +15,7 @@ import httpx
 
 from rbac_api.policy import load_policy
 from tests.conftest import ADMIN_PASSWORD, POLICY_DIR
-from tests.servers import EXE, Server, wait_until
+from tests.servers import EXE, TLS, Server, wait_until
 
 
 def drop_documents_read_from_reader(text: str) -> str:
@@ -112,7 +112,9 @@ def test_requests_during_reloads_never_fail(server: Server) -> None:
     stop = threading.Event()
 
     def hammer() -> None:
-        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as client:
+        with httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {token}"}, verify=TLS
+        ) as client:
             while not stop.is_set():
                 statuses.append(client.get("/documents").status_code)
 
