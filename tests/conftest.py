@@ -16,7 +16,7 @@ from rbac_api import Settings, create_app
 from rbac_api.runtime import Rbac
 from rbac_api.store.change_rules import ChangeRules
 from tests.databases import fresh_database_url
-from tests.scheduling import long_files_first
+from tests.scheduling import long_files_first, make_scheduler
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY_DIR = REPO / "policies"
@@ -34,6 +34,10 @@ roles:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     long_files_first(items)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    return make_scheduler(config, log) if config.getoption("dist") == "loadfile" else None
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
