@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,9 +34,10 @@ def chain(n: int) -> str:
 BOMBS = {"fan-out of 40 fragments": fan_out(40), "chain of 250 fragments": chain(250)}
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = start_server(tmp_path)
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the module (a start costs 2-3 s of CPU); each test waits for its document's answer."""
+    running = start_server(tmp_path_factory.mktemp("server"))
     yield running
     stop_server(running)
 
