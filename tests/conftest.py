@@ -16,6 +16,7 @@ from rbac_api import Settings, create_app
 from rbac_api.runtime import Rbac
 from rbac_api.store.change_rules import ChangeRules
 from tests.databases import fresh_database_url
+from tests.scheduling import long_files_first, make_scheduler
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY_DIR = REPO / "policies"
@@ -29,6 +30,14 @@ roles:
     description: Hands out roles, but holds only a few scopes itself
     scopes: [roles:assign, roles:read, documents:read]
 """
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    long_files_first(items)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    return make_scheduler(config, log) if config.getoption("dist") == "loadfile" else None
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:

@@ -7,6 +7,7 @@ REST dependency and the GraphQL permission classes apply.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import re
@@ -183,15 +184,31 @@ def find_target(targets: Iterable[Target], request: str) -> Target | None:
 def code_location(thing: object) -> Location | None:
     """Where a function or class is defined (its first decorator line), relative to the working directory."""
     try:
+        found = _definition(thing)
+    except TypeError:  # unhashable, so not a function or class: looked up without the cache
+        found = _definition.__wrapped__(thing)
+    if found is None:
+        return None
+    source, line = found
+    relative = os.path.relpath(source)
+    return Location(source if relative.startswith("..") else relative, line)
+
+
+@functools.lru_cache(maxsize=4096)
+def _definition(thing: object) -> tuple[str, int] | None:
+    """The source file and first line of `thing`, found once per function or class.
+
+    Finding them reads and tokenizes the source (and parses the whole module, for a class): most of what
+    `create_app` cost before this cache, paid again by every app built in one process (each test, each
+    `policy` command). A definition does not move while the process runs.
+    """
+    try:
         unwrapped = inspect.unwrap(thing) if callable(thing) else thing
         source = inspect.getsourcefile(unwrapped)  # type: ignore[arg-type]
         line = inspect.getsourcelines(unwrapped)[1]  # type: ignore[arg-type]
     except (TypeError, OSError, ValueError):
         return None
-    if source is None:
-        return None
-    relative = os.path.relpath(source)
-    return Location(source if relative.startswith("..") else relative, line)
+    return None if source is None else (source, line)
 
 
 def _path_pattern(template: str) -> re.Pattern[str]:

@@ -4,19 +4,19 @@ server, and uses it, as a user's service would."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 
 from tests.conftest import ADMIN_PASSWORD
-from tests.servers import Server, start_server, stop_server
+from tests.servers import TLS, Server, start_server, stop_server
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = start_server(tmp_path)
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the module (a start costs 2-3 s of CPU): each test makes accounts of its own."""
+    running = start_server(tmp_path_factory.mktemp("server"))
     yield running
     stop_server(running)
 
@@ -26,8 +26,9 @@ def test_authlib_gets_and_uses_a_client_credentials_token(server: Server, method
     admin = server.token("admin", ADMIN_PASSWORD)
     created = httpx.post(
         server.url + "/service-accounts",
-        json={"name": "reporting", "roles": ["auditor"]},
+        json={"name": f"reporting-{method}", "roles": ["auditor"]},
         headers={"Authorization": f"Bearer {admin}"},
+        verify=TLS,
     ).json()
     with OAuth2Client(
         created["client_id"], created["client_secret"], token_endpoint_auth_method=method, scope="users:read"

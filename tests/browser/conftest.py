@@ -37,8 +37,11 @@ class Network:
         return [url for url in self.requested if urlsplit(url).hostname != self.host]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Browser]:
+    """One Chromium for the browser tests, closed after the last of them (they run on one worker, see
+    tests/scheduling.py): while Playwright runs, its event loop is marked as running on the main thread,
+    where any later test's `anyio.run` would refuse to start."""
     executable = chromium_or_stop()
     from playwright.sync_api import sync_playwright
 
@@ -48,7 +51,7 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A development server (so `/docs` and GraphiQL are on) with a temporary SQLite database; started
     after Chromium, so a machine without Chromium skips before starting anything."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from rbac_api import create_app
-from tests.cli.test_cli import run
+from tests.cli.runner import run
 from tests.conftest import PASSWORD, bearer, make_settings
 
 

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import POLICY_DIR, SECRET
-from tests.databases import fresh_database_url
-
-EXE = str(Path(sys.executable).parent / "rbac-api")
-
-
-def run(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("RBAC_")},
-        "RBAC_DATABASE_URL": fresh_database_url(tmp_path),
-        "RBAC_SECRET_KEY": SECRET,
-        "RBAC_BCRYPT_ROUNDS": "4",
-        "RBAC_POLICY_DIR": str(POLICY_DIR),
-        **env,
-    }
-    return subprocess.run(  # noqa: S603 (our own console script)
-        [EXE, *args], input=stdin, capture_output=True, text=True, env=environment, timeout=60, check=False
-    )
+from tests.cli.runner import run, run_process
+from tests.conftest import POLICY_DIR
 
 
 def test_help_works_for_every_command(tmp_path: Path) -> None:
@@ -92,7 +73,7 @@ def test_cli_errors_are_one_line_naming_the_fix(tmp_path: Path, args: list[str],
 
 
 def test_serve_refuses_production_without_a_secret_in_one_line(tmp_path: Path) -> None:
-    result = run(tmp_path, "serve", RBAC_ENV="production", RBAC_SECRET_KEY="")
+    result = run_process(tmp_path, "serve", RBAC_ENV="production", RBAC_SECRET_KEY="")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert "RBAC_SECRET_KEY" in result.stderr

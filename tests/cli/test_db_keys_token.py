@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from rbac_api import create_app
 from rbac_api.store.database import make_engine
 from rbac_api.store.schema import current, head
-from tests.cli.test_cli import run
+from tests.cli.runner import run
 from tests.conftest import PASSWORD, bearer, make_settings
 from tests.databases import backend
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import click
 import pytest
 
 from rbac_api.cli import cli
-from tests.cli.test_cli import run
+from tests.cli.runner import run
 from tests.conftest import POLICY_DIR
 
 #: What the help of any command, and `policy check`, must not load: each costs 0.1-0.5 s per call.
@@ -51,30 +52,51 @@ LEAVES = [
 ]
 
 
-def loaded_modules(*args: str) -> set[str]:
-    """Top-level packages imported by one `rbac-api *args` process."""
-    script = (
-        "import sys\n"
-        "from rbac_api.cli import cli\n"
-        "try:\n"
-        f"    cli.main({list(args)!r}, prog_name='rbac-api')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(' '.join(sorted({name.partition('.')[0] for name in sys.modules})), file=sys.stderr)\n"
-    )
+#: The command lines whose imports are checked: every help, and `policy check`.
+CHECKED = [(*path, "--help") for path in COMMANDS] + [("policy", "check", str(POLICY_DIR))]
+#: One process imports what the console script imports, then forks a child per command line: each child
+#: starts from what a new `rbac-api` process has at that point, runs the command and reports its modules.
+FORKING = """
+import os, sys
+from rbac_api.cli import cli
+for args in COMMAND_LINES:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            cli.main(list(args), prog_name="rbac-api")
+        except SystemExit:
+            pass
+        os.write(write, " ".join(sorted({name.partition(".")[0] for name in sys.modules})).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        print(pipe.read(), file=sys.stderr)
+    os.waitpid(pid, 0)
+"""
+
+
+@functools.cache
+def loaded_by() -> dict[tuple[str, ...], set[str]]:
+    """Top-level packages imported by `rbac-api ARGS`, for each command line of `CHECKED`: one interpreter
+    start for all of them, not one each."""
+    script = FORKING.replace("COMMAND_LINES", repr(CHECKED))
     result = subprocess.run(  # noqa: S603 (our own interpreter)
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
-    return set(result.stderr.splitlines()[-1].split())
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(CHECKED), result.stderr
+    return {args: set(line.split()) for args, line in zip(CHECKED, lines, strict=True)}
 
 
 @pytest.mark.parametrize("path", PATHS)
 def test_help_loads_no_web_framework_database_or_rich(path: tuple[str, ...]) -> None:
-    assert loaded_modules(*path, "--help") & set(HEAVY) == set()
+    assert loaded_by()[(*path, "--help")] & set(HEAVY) == set()
 
 
 def test_policy_check_loads_only_the_policy_package() -> None:
-    assert loaded_modules("policy", "check", str(POLICY_DIR)) & set(HEAVY) == set()
+    assert loaded_by()[("policy", "check", str(POLICY_DIR))] & set(HEAVY) == set()
 
 
 @pytest.mark.parametrize("path", PATHS)

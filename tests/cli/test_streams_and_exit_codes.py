@@ -1,4 +1,8 @@
-"""Results and summaries on stdout, errors on stderr; exit 0 ok, 1 failure or findings, 2 usage error."""
+"""Results and summaries on stdout, errors on stderr; exit 0 ok, 1 failure or findings, 2 usage error.
+
+The commands run in the test's process (`tests.cli.runner.run`); the first test runs the installed binary,
+so the real process is seen to exit and write as the in-process runs say.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,30 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import run
+from tests.cli.runner import run, run_process
 from tests.conftest import PASSWORD, POLICY_DIR
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "stdout", "stderr"),
+    [
+        (["policy", "check", str(POLICY_DIR)], 0, f"{POLICY_DIR}: policy OK\n", ""),
+        (["users", "set-roles", "nobody", "reader"], 1, "", "rbac-api: user 'nobody' not found\n"),
+        (["nonsense"], 2, "", "Error: No such command 'nonsense'."),
+    ],
+    ids=["ok", "failure", "usage error"],
+)
+def test_the_installed_binary_exits_0_1_or_2_writing_each_stream_as_the_in_process_run_does(
+    tmp_path: Path, args: list[str], code: int, stdout: str, stderr: str
+) -> None:
+    real, in_process = run_process(tmp_path, *args), run(tmp_path, *args)
+    assert (real.returncode, real.stdout) == (code, stdout)
+    assert stderr in real.stderr
+    assert (in_process.returncode, in_process.stdout, in_process.stderr) == (
+        real.returncode,
+        real.stdout,
+        real.stderr,
+    )
 
 
 def test_a_change_prints_its_summary_on_stdout_and_nothing_on_stderr(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from rbac_api import create_app
 from rbac_api.store.change_rules import ChangeRules
-from tests.cli.test_cli import run
+from tests.cli.runner import run
 from tests.conftest import PASSWORD, bearer, login, make_settings
 
 

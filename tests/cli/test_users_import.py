@@ -14,7 +14,7 @@ from rbac_api import create_app
 from rbac_api.core.passwords import bcrypt_context
 from rbac_api.store.database import make_engine
 from rbac_api.store.users import UserRecord, UserStore, every_user
-from tests.cli.test_cli import run
+from tests.cli.runner import run
 from tests.conftest import PASSWORD, bearer, login, make_settings
 from tests.databases import backend, fresh_database_url
 

@@ -7,7 +7,6 @@ that share nothing but the database (SQLite, or PostgreSQL in the suite's Postgr
 
 from __future__ import annotations
 
-import ssl
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -18,7 +17,7 @@ import httpx
 from sqlalchemy import text
 
 from rbac_api.store.database import make_engine
-from tests.servers import Server
+from tests.servers import TLS, Server
 
 #: How many requests each race sends at once.
 RACERS = 50
@@ -26,9 +25,6 @@ RACERS = 50
 BOUND = 1.0
 
 Send = Callable[[httpx.Client], httpx.Response]
-
-#: Unused over plain HTTP, but every client builds one unless given it: 35 ms of CPU each, fifty per race.
-_TLS = ssl.create_default_context()
 
 
 def race(server: Server, send: Send, count: int = RACERS) -> list[httpx.Response]:
@@ -41,7 +37,7 @@ def race(server: Server, send: Send, count: int = RACERS) -> list[httpx.Response
     workers: set[int] = set()
 
     def one(_: int) -> httpx.Response:
-        with httpx.Client(base_url=server.url, timeout=60, verify=_TLS) as client:
+        with httpx.Client(base_url=server.url, timeout=60, verify=TLS) as client:
             workers.add(client.get("/health").json()["pid"])  # the worker this connection stays with
             barrier.wait(timeout=60)
             return send(client)

@@ -12,7 +12,7 @@ import httpx
 
 from tests.concurrency.racing import BOUND, RACERS, Send, bodies, count_rows, race, statuses
 from tests.conftest import PASSWORD
-from tests.servers import Server, wait_until
+from tests.servers import TLS, Server, wait_until
 
 
 def create(username: str, admin: dict[str, str]) -> Send:
@@ -28,7 +28,7 @@ def refresh(refresh_token: str) -> Send:
 def logged_in(server: Server, username: str, admin: dict[str, str]) -> dict[str, Any]:
     """A fresh user's first token pair."""
     created = httpx.post(
-        server.url + "/users", json={"username": username, "password": PASSWORD}, headers=admin
+        server.url + "/users", json={"username": username, "password": PASSWORD}, headers=admin, verify=TLS
     )
     assert created.status_code == 201, created.text
     response = server.login(username, PASSWORD)
@@ -50,7 +50,7 @@ def test_fifty_assignments_of_one_role_all_succeed_and_store_it_once(
     server: Server, admin: dict[str, str]
 ) -> None:
     created = httpx.post(
-        server.url + "/users", json={"username": "rolf", "password": PASSWORD}, headers=admin
+        server.url + "/users", json={"username": "rolf", "password": PASSWORD}, headers=admin, verify=TLS
     )
     assert created.status_code == 201, created.text
     responses = race(server, lambda client: client.put("/users/rolf/roles/auditor", headers=admin))
@@ -64,7 +64,7 @@ def test_fifty_removals_of_one_role_make_one_change_and_forty_nine_not_found(
     server: Server, admin: dict[str, str]
 ) -> None:
     remo = {"username": "remo", "password": PASSWORD, "roles": ["user", "auditor"]}
-    created = httpx.post(server.url + "/users", json=remo, headers=admin)
+    created = httpx.post(server.url + "/users", json=remo, headers=admin, verify=TLS)
     assert created.status_code == 201, created.text
     responses = race(server, lambda client: client.delete("/users/remo/roles/auditor", headers=admin))
     assert statuses(responses) == {204: 1, 404: RACERS - 1}, server.log()[-3000:]
@@ -87,7 +87,7 @@ def test_the_race_ends_the_family_so_the_winners_refresh_token_is_refused(
 ) -> None:
     first = logged_in(server, "remy", admin)
     (winner,) = bodies(race(server, refresh(first["refresh_token"])), 200)
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, verify=TLS) as client:
         refused = refresh(winner["refresh_token"])(client)
     assert (refused.status_code, refused.json()["error"]) == (400, "invalid_grant")
 
@@ -106,7 +106,7 @@ def test_fifty_simultaneous_wrong_passwords_get_exactly_the_allowed_failures(
     """RBAC_LOGIN_MAX_FAILURES (5 by default) holds under a burst: each attempt is counted before the
     password is checked, so the ones in flight cannot all pass the same count."""
     created = httpx.post(
-        server.url + "/users", json={"username": "guessed", "password": PASSWORD}, headers=admin
+        server.url + "/users", json={"username": "guessed", "password": PASSWORD}, headers=admin, verify=TLS
     )
     assert created.status_code == 201, created.text
     form = {"grant_type": "password", "username": "guessed", "password": "a wrong password"}

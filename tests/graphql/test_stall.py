@@ -10,13 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.servers import Server, start_server, stop_server
+from tests.servers import TLS, Server, start_server, stop_server
 
 HEALTH_SECONDS = 2.0
 ANSWER_SECONDS = 5.0
@@ -35,9 +34,10 @@ def chain(n: int) -> str:
 BOMBS = {"fan-out of 40 fragments": fan_out(40), "chain of 250 fragments": chain(250)}
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = start_server(tmp_path)
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the module (a start costs 2-3 s of CPU); each test waits for its document's answer."""
+    running = start_server(tmp_path_factory.mktemp("server"))
     yield running
     stop_server(running)
 
@@ -48,7 +48,7 @@ def post_in_background(url: str, query: str) -> tuple[threading.Thread, dict[str
     def post() -> None:
         start = time.monotonic()
         try:
-            outcome["response"] = httpx.post(url, json={"query": query}, timeout=ANSWER_SECONDS)
+            outcome["response"] = httpx.post(url, json={"query": query}, timeout=ANSWER_SECONDS, verify=TLS)
         except httpx.TimeoutException:
             outcome["response"] = None
         outcome["seconds"] = time.monotonic() - start
@@ -60,7 +60,7 @@ def post_in_background(url: str, query: str) -> tuple[threading.Thread, dict[str
 
 def health_seconds(server: Server) -> float:
     start = time.monotonic()
-    response = httpx.get(server.url + "/health", timeout=HEALTH_SECONDS)
+    response = httpx.get(server.url + "/health", timeout=HEALTH_SECONDS, verify=TLS)
     assert response.status_code == 200
     return time.monotonic() - start
 

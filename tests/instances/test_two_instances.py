@@ -14,14 +14,14 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD, PASSWORD, bearer
 from tests.instances.conftest import BOUND, MARGIN, MAX_FAILURES
-from tests.servers import Server, wait_until
+from tests.servers import TLS, Server, wait_until
 
 NEW_PASSWORD = "a brand new passphrase"
 
 
 def send(server: Server, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
     headers = bearer(token) if token else {}
-    return httpx.request(method, server.url + path, headers=headers, timeout=10, **kwargs)
+    return httpx.request(method, server.url + path, headers=headers, timeout=10, verify=TLS, **kwargs)
 
 
 def admin(server: Server) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from rbac_api.guarded import service_targets
 from rbac_api.policy import load_policy
 from rbac_api.policy.diff import Change, diff_access
-from tests.cli.test_cli import EXE, run
+from tests.cli.runner import EXE, run
 from tests.conftest import POLICY_DIR
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from rbac_api.policy import load_policy
 from rbac_api.policy.explain import explain_role, scope_sources
 from rbac_api.policy.targets import principal_with
-from tests.cli.test_cli import run
+from tests.cli.runner import run
 from tests.conftest import POLICY_DIR
 
 ROLES = POLICY_DIR / "roles.yaml"

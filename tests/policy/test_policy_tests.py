@@ -11,7 +11,7 @@ from rbac_api.graphql.targets import field_targets
 from rbac_api.policy import load_policy
 from rbac_api.policy.casefile import read_cases, run_case
 from rbac_api.policy.targets import Check, Target
-from tests.cli.test_cli import run
+from tests.cli.runner import run
 from tests.conftest import POLICY_DIR
 
 

@@ -15,7 +15,7 @@ import httpx
 
 from rbac_api.policy import load_policy
 from tests.conftest import ADMIN_PASSWORD, POLICY_DIR
-from tests.servers import EXE, Server, wait_until
+from tests.servers import EXE, TLS, Server, wait_until
 
 
 def drop_documents_read_from_reader(text: str) -> str:
@@ -47,8 +47,9 @@ def test_the_new_version_is_logged_and_shown_by_get_policy(server: Server) -> No
 
 
 def test_an_invalid_edit_keeps_the_last_good_policy_and_shows_the_error(server: Server) -> None:
-    token = server.add_user("rita", "reader")
+    token = server.add_user("rhea", "reader")
     good = server.version()
+    start = len(server.log())  # the server is shared: the lines of this test only
 
     server.edit("roles.yaml", lambda text: text.replace("documents:read", "documents:raed", 1))
     server.wait_for(lambda health: health["status"] == "degraded")
@@ -61,7 +62,7 @@ def test_an_invalid_edit_keeps_the_last_good_policy_and_shows_the_error(server: 
         "role 'reader' grants unknown scope 'documents:raed' (not in any 'scopes:' catalogue)"
     )
     assert server.get("/documents", token).status_code == 200
-    assert "documents:raed" in server.log()
+    assert "documents:raed" in server.log()[start:]
 
 
 def test_the_next_valid_save_clears_the_error(server: Server) -> None:
@@ -108,12 +109,14 @@ def test_a_symlinked_directory_swapped_in_one_rename_is_loaded_and_then_watched(
 
 
 def test_requests_during_reloads_never_fail(server: Server) -> None:
-    token = server.add_user("rita", "reader")
+    token = server.add_user("rosa", "reader")
     statuses: list[int] = []
     stop = threading.Event()
 
     def hammer() -> None:
-        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as client:
+        with httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {token}"}, verify=TLS
+        ) as client:
             while not stop.is_set():
                 statuses.append(client.get("/documents").status_code)
 
@@ -200,9 +203,10 @@ def test_policy_reload_of_an_unchanged_policy_logs_one_line_in_each_worker(
 
 def test_the_server_log_has_one_bare_json_line_per_denial(server: Server) -> None:
     token = server.add_user("uma", "user")
+    start = len(server.log())  # the server is shared: the lines of this test only
     assert server.get("/documents", token).status_code == 403
-    wait_until(lambda: '"access_denied"' in server.log())
-    lines = [json.loads(text) for text in server.log().splitlines() if text.startswith("{")]
+    wait_until(lambda: '"access_denied"' in server.log()[start:])
+    lines = [json.loads(text) for text in server.log()[start:].splitlines() if text.startswith("{")]
     (line,) = [line for line in lines if line["event"] == "access_denied"]
     assert line["target"] == "GET /documents"
     assert line["missing_scopes"] == ["documents:read"]

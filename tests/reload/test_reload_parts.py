@@ -13,7 +13,7 @@ from rbac_api.guarded import service_targets
 from rbac_api.pidfiles import registered, servers
 from rbac_api.policy import PolicyEngine, load_policy
 from rbac_api.reload import PolicyReloader, is_policy_change, watched_paths
-from tests.cli.test_cli import run
+from tests.cli.runner import run
 from tests.conftest import POLICY_DIR
 
 

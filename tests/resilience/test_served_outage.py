@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import ADMIN_PASSWORD
 from tests.resilience.conftest import Cluster
-from tests.servers import Server, start_server, stop_server
+from tests.servers import TLS, Server, start_server, stop_server
 
 #: Accepted and ignored by the test cluster's `trust` authentication: it must never reach the log.
 DB_PASSWORD = "pg-pass-4f1d9c"
@@ -36,7 +36,7 @@ def admin_get(server: Server, path: str) -> httpx.Response:
 
 def graphql(server: Server, query: str) -> httpx.Response:
     headers = {"Authorization": f"Bearer {server.tokens['admin']}"}
-    return httpx.post(server.url + "/graphql", json={"query": query}, headers=headers, timeout=10)
+    return httpx.post(server.url + "/graphql", json={"query": query}, headers=headers, timeout=10, verify=TLS)
 
 
 def seconds_until(condition: Callable[[], bool], limit: float = 10.0) -> float:
@@ -54,7 +54,7 @@ def test_every_kind_of_request_answers_503_while_the_database_is_down(
         seconds_until(lambda: served.get("/health").status_code == 503)
         health = served.get("/health")
         rest = admin_get(served, "/users/admin")
-        token = httpx.post(served.url + "/token", data=LOGIN, timeout=10)
+        token = httpx.post(served.url + "/token", data=LOGIN, timeout=10, verify=TLS)
         query = graphql(served, USER_QUERY)
     assert (health.json()["database"], health.headers["Retry-After"]) == ("unavailable", "2")
     assert (rest.status_code, rest.headers["Retry-After"]) == (503, "2")
@@ -73,7 +73,7 @@ def test_the_service_answers_200_within_seconds_of_the_database_returning(
         cluster.restart()
         waited = seconds_until(lambda: served.get("/health").status_code == 200)
         rest = admin_get(served, "/users/admin")
-        token = httpx.post(served.url + "/token", data=LOGIN, timeout=10)
+        token = httpx.post(served.url + "/token", data=LOGIN, timeout=10, verify=TLS)
         query = graphql(served, USER_QUERY).json()
     assert waited < 3
     assert rest.status_code == 200
@@ -84,7 +84,7 @@ def test_the_service_answers_200_within_seconds_of_the_database_returning(
 def test_the_log_names_the_outage_without_traceback_or_credentials(cluster: Cluster, served: Server) -> None:
     with cluster.down():
         assert admin_get(served, "/users/admin").status_code == 503
-        assert httpx.post(served.url + "/token", data=LOGIN, timeout=10).status_code == 503
+        assert httpx.post(served.url + "/token", data=LOGIN, timeout=10, verify=TLS).status_code == 503
     seconds_until(lambda: admin_get(served, "/users/admin").status_code == 200)
     log = served.log()
     assert "database unavailable (psycopg.OperationalError)" in log

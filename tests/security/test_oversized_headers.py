@@ -13,7 +13,7 @@ import pytest
 from rbac_api.core.errors import INVALID_TOKEN_MESSAGE
 from rbac_api.settings import DEFAULT_MAX_HEADER_BYTES
 from tests.security.refusals import Refusal, assert_refused
-from tests.servers import Server, start_server, stop_server
+from tests.servers import TLS, Server, start_server, stop_server
 
 TOO_LARGE = Refusal(
     431,
@@ -64,9 +64,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def test_an_oversized_header_is_refused_exactly(oversized: Oversized, server: Server) -> None:
     if oversized.graphql:
         query = {"query": "{ me { username } }"}
-        response = httpx.post(f"{server.url}/graphql", json=query, headers=oversized.headers, timeout=10)
+        response = httpx.post(
+            f"{server.url}/graphql", json=query, headers=oversized.headers, timeout=10, verify=TLS
+        )
     else:
-        response = httpx.get(f"{server.url}/users/me", headers=oversized.headers, timeout=10)
+        response = httpx.get(f"{server.url}/users/me", headers=oversized.headers, timeout=10, verify=TLS)
     assert_refused(response, oversized.refusal, sent=[value for _, value in oversized.headers])
 
 

@@ -14,7 +14,7 @@ from rbac_api.graphql.schema import Mutation
 from rbac_api.guarded import AppCheckError
 from rbac_api.policy.targets import code_location
 from rbac_api.rest import documents as rest_documents
-from tests.cli.test_cli import run
+from tests.cli.runner import run, run_process
 from tests.conftest import POLICY_DIR, make_settings
 
 reports = APIRouter()
@@ -68,7 +68,9 @@ def test_unused_catalogue_scopes_are_logged_as_warnings_at_start_up(
 
 
 def test_serve_refuses_to_start_when_the_policy_lacks_a_scope_the_code_requires(tmp_path: Path) -> None:
-    result = run(tmp_path, "serve", "--port", "1", RBAC_POLICY_DIR=str(without_documents_write(tmp_path)))
+    result = run_process(
+        tmp_path, "serve", "--port", "1", RBAC_POLICY_DIR=str(without_documents_write(tmp_path))
+    )
     assert result.returncode == 1
     fix = (
         "requires scope 'documents:write', which the policy does not define: "

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from rbac_api import create_app
 from rbac_api.transport.access_log import ACCESS_LOGGER, QUERY_SECRETS_FILTER
 from tests.conftest import make_settings
-from tests.servers import EXE, start_server, stop_server, wait_until
+from tests.servers import EXE, TLS, start_server, stop_server, wait_until
 
 ACCESS_FORMAT = '%s - "%s %s HTTP/%s" %d'  # uvicorn's access log call
 
@@ -88,7 +88,7 @@ def test_a_real_server_logs_the_request_without_the_secrets(tmp_path: Path, comm
     server = start_server(tmp_path, command=command)
     try:
         target = "/health?access_token=s3cr3t-one&verbose=1&Password=s3cr3t-two"
-        assert httpx.get(server.url + target).status_code == 200
+        assert httpx.get(server.url + target, verify=TLS).status_code == 200
         wait_until(lambda: "/health?access_token=" in server.log())
     finally:
         stop_server(server)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD
-from tests.servers import Server, start_server, stop_server
+from tests.servers import TLS, Server, start_server, stop_server
 
 LIMITS = {"RBAC_LOGIN_MAX_FAILURES": "3", "RBAC_LOGIN_MAX_FAILURES_PER_ADDRESS": "100"}
 
@@ -34,7 +34,7 @@ def proxied(tmp_path: Path) -> Iterator[Server]:
 def login(server: Server, password: str, forwarded_for: str) -> httpx.Response:
     form = {"grant_type": "password", "username": "admin", "password": password}
     return httpx.post(
-        f"{server.url}/token", data=form, headers={"X-Forwarded-For": forwarded_for}, timeout=10
+        f"{server.url}/token", data=form, headers={"X-Forwarded-For": forwarded_for}, timeout=10, verify=TLS
     )
 
 
@@ -52,5 +52,6 @@ def test_behind_a_listed_proxy_each_client_is_counted_by_its_forwarded_address(p
         f"{proxied.url}/users/me/sessions",
         headers={"Authorization": f"Bearer {victim.json()['access_token']}"},
         timeout=10,
+        verify=TLS,
     ).json()
     assert [session["client_address"] for session in sessions] == ["198.51.100.7"]
