@@ -14,6 +14,7 @@ import anyio
 import strawberry
 from fastapi import APIRouter, FastAPI
 
+from rbac_api.core.audit import DenialRing
 from rbac_api.core.errors import Unavailable
 from rbac_api.core.passwords import PasswordHasher
 from rbac_api.core.tokens import TokenCodec
@@ -26,7 +27,7 @@ from rbac_api.pages.routes import page_routers
 from rbac_api.pidfiles import registered
 from rbac_api.policy import PolicyEngine, load_policy
 from rbac_api.reload import PolicyReloader, reloading
-from rbac_api.rest import api_tokens, documents, organizations, sessions, system, token, users
+from rbac_api.rest import api_tokens, console_api, documents, organizations, sessions, system, token, users
 from rbac_api.rest.errors import TRANSPORT_RESPONSES, install_error_handlers
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import Authenticator, UserStateCache
@@ -111,6 +112,7 @@ def build_runtime(settings: Settings) -> Rbac:
         api_token_cache=api_token_cache,
         clients=ServiceClientStore(db),
         database=DatabaseProbe(partial(ping, db)),
+        denials=DenialRing(),
     )
 
 
@@ -183,6 +185,7 @@ def assemble_app(
         # Routes are matched in order: the busiest (`/users/me`, `/health`) before the rarely called ones.
         users.router,
         system.router,
+        console_api.router,
         documents.router,
         organizations.router,
         api_tokens.router,

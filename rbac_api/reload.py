@@ -16,12 +16,13 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
 from watchfiles import Change, awatch
 
-from rbac_api.policy import PolicyEngine, PolicyError, load_policy
+from rbac_api.policy import Policy, PolicyEngine, PolicyError, load_policy
 from rbac_api.policy.targets import Target
 from rbac_api.policy.usage import usage_problems
 
@@ -47,6 +48,22 @@ class PolicyReloader:
         self._lock = threading.Lock()
         #: Every problem of the last rejected change, one `file:line: message` per line; None when clean.
         self.error: str | None = None
+        #: When that change was rejected (None when clean).
+        self.rejected_at: datetime | None = None
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        """The app's routes and fields, which every policy put in force must serve."""
+        return self._targets
+
+    def load_checked(self) -> Policy:
+        """The policy in the directory now, as a reload would judge it: `PolicyError` with every problem
+        when it would be rejected. Blocking: run it in a worker thread."""
+        policy = load_policy(self.directory)
+        errors = [p for p in usage_problems(self._targets, policy) if p.severity == "error"]
+        if errors:
+            raise PolicyError(errors)
+        return policy
 
     def reload(self) -> bool:
         """Check and swap; True when a new policy was put in force. Blocking: run it in a worker thread."""
@@ -54,12 +71,9 @@ class PolicyReloader:
             current = self.engine.policy
             try:
                 with _gentle_on_requests():
-                    policy = load_policy(self.directory)
-                errors = [p for p in usage_problems(self._targets, policy) if p.severity == "error"]
-                if errors:
-                    raise PolicyError(errors)
+                    policy = self.load_checked()
             except PolicyError as exc:
-                self.error = str(exc)
+                self.error, self.rejected_at = str(exc), datetime.now(UTC)
                 log.error(
                     "policy change rejected; version %s stays in force in pid %d:\n%s",
                     current.version,
@@ -69,7 +83,7 @@ class PolicyReloader:
                 return False
             if self.error is not None:
                 log.info("policy error cleared")
-            self.error = None
+            self.error = self.rejected_at = None
             if policy.version == current.version:
                 # Said anyway: whoever asked for the reload (SIGHUP, `rbac-api policy reload`) sees it arrive.
                 log.info("policy reload: version %s unchanged in pid %d", current.version, os.getpid())

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from rbac_api.core.audit import log_denial
+from rbac_api.core.audit import DenialRing, log_denial
 from rbac_api.core.errors import PermissionDenied
 from rbac_api.core.passwords import PasswordHasher
 from rbac_api.core.principal import Principal
@@ -47,6 +47,8 @@ class Rbac:
     api_token_cache: LoadingCache[str, ApiTokenRecord | None]
     clients: ServiceClientStore
     database: DatabaseProbe
+    #: The most recent denials of this process (`GET /audit/denials`).
+    denials: DenialRing
 
     def require(self, principal: Principal, required: frozenset[str], *, target: str) -> Decision:
         """Raise `PermissionDenied` (and log it) unless `principal` holds every scope in `required`."""
@@ -58,6 +60,7 @@ class Rbac:
                 missing=decision.missing,
                 target=target,
                 policy_version=self.engine.policy.version,
+                ring=self.denials,
             )
             raise PermissionDenied(required, decision.missing)
         return decision

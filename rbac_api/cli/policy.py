@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from rbac_api.policy import Policy
     from rbac_api.policy.explain import ObjectRef
     from rbac_api.policy.targets import Target
-    from rbac_api.store.users import UserRecord, UserState
 
 DIRECTORY = click.Path(path_type=Path)
 
@@ -159,58 +158,36 @@ def explain(
 
 
 def _caller(policy: Policy, role: str | None, user: str | None) -> tuple[str, Principal]:
+    from rbac_api.cli.env import accounts
+    from rbac_api.core.errors import RbacError
     from rbac_api.policy.targets import principal_with
+    from rbac_api.services.questions import DISABLED, find_caller
 
     if role is not None:
         return f"role {role}", principal_with(frozenset({role}), policy)
     assert user is not None
-    record = _user_record(user)
-    roles = ", ".join(record.roles) or "no roles"
-    if record.disabled:
-        fail(
-            f"{record.username} ({roles}): DENY: the account is disabled "
-            "(enable it with: rbac-api users disable --enable NAME)"
-        )
-    state = _user_state(record.id)
-    return f"{record.username} ({roles})", principal_with(
-        frozenset(record.roles),
-        policy,
-        username=record.username,
-        subject=str(record.id),
-        memberships=state.memberships if state is not None else None,
-    )
-
-
-def _user_state(user_id: int) -> UserState | None:
-    from rbac_api.cli.env import accounts
-
-    return accounts().users.state(user_id)
+    try:
+        caller = find_caller(accounts().users, policy, user)
+    except RbacError as exc:
+        fail(f"{exc.message}; list users with: rbac-api users list")
+    if caller.record.disabled:
+        fail(f"{caller.who}: {DISABLED}")
+    return caller.who, caller.principal
 
 
 def _object(text: str) -> ObjectRef:
     """`document:42` read from the configured database: the one resource type this service stores."""
     from rbac_api.cli.env import accounts
-    from rbac_api.policy.explain import ObjectRef
+    from rbac_api.core.errors import InvalidInput, NotFound
+    from rbac_api.services.questions import find_object
     from rbac_api.store.documents import DocumentStore
 
-    kind, _, ident = text.partition(":")
-    if kind != "document" or not (ident.isascii() and ident.isdigit()):
-        fail(f"--resource {text!r}: give TYPE:ID of a stored object, such as document:42", code=2)
-    found = DocumentStore(accounts().db).get(int(ident))
-    if found is None:
-        fail(f"no document {ident} in the database; list them with GET /documents")
-    return ObjectRef("document", ident, found.attributes())
-
-
-def _user_record(name: str) -> UserRecord:
-    from rbac_api.cli.env import accounts
-    from rbac_api.core.errors import RbacError
-    from rbac_api.store.usernames import normalize_username
-
     try:
-        return accounts().users.get(normalize_username(name))
-    except RbacError as exc:
-        fail(f"{exc.message}; list users with: rbac-api users list")
+        return find_object(DocumentStore(accounts().db), text)
+    except InvalidInput as exc:
+        fail(f"--{exc.message}", code=2)  # the message names the option: "resource '...': give TYPE:ID"
+    except NotFound as exc:
+        fail(exc.message)
 
 
 def _target(route: str | None, field: str | None) -> Target:

@@ -9,6 +9,7 @@ from strawberry.fastapi import BaseContext
 
 from rbac_api.core.errors import NotAuthenticated, Unavailable
 from rbac_api.core.principal import ANONYMOUS, Principal
+from rbac_api.reload import PolicyReloader
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import authorization_header
 from rbac_api.services.sessions import Client
@@ -37,6 +38,14 @@ class GraphQLContext(BaseContext):
         self.auth_error = auth_error
         self.verdicts: dict[Any, Any] = {}
         self._connection = connection
+
+    @property
+    def reloader(self) -> PolicyReloader:
+        """The app's policy reloader: the policy files on disk and the last change it rejected."""
+        if self._connection is None:
+            raise RuntimeError("no request: the reloader is on the app serving it")
+        reloader: PolicyReloader = self._connection.app.state.reloader
+        return reloader
 
     @property
     def client(self) -> Client:

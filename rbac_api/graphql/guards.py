@@ -60,6 +60,7 @@ class Guard:
                 missing=error.missing,
                 target=self.target,
                 policy_version=context.rbac.engine.policy.version,
+                ring=context.rbac.denials,
             )
 
 

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from rbac_api.core.errors import NotFound
+from rbac_api.graphql import console
 from rbac_api.graphql import documents as docs
 from rbac_api.graphql import organizations as orgs
 from rbac_api.graphql.context import GraphQLContext
@@ -80,6 +81,31 @@ class Query:
         resolver=docs.resolve_document,
         permission_classes=[DecidedByUseCase("object_scopes", "documents:read", resource="document")],
         description="A document, or null when it does not exist or the caller may not read it",
+    )
+
+    policy_matrix: console.PolicyMatrix = strawberry.field(
+        resolver=console.resolve_policy_matrix,
+        permission_classes=[HasScopes("policy:read")],
+        description="Roles x scopes, each cell saying how the scope is granted; `prefix` keeps the scopes "
+        "starting with it (GET /policy/matrix)",
+    )
+    explain: console.Explanation = strawberry.field(
+        resolver=console.resolve_explain,
+        permission_classes=[HasScopes("policy:read")],
+        description="May `user` use `scope` (on `resource`, such as document:42)? The answer of `rbac-api "
+        "policy explain` under the policy in force (GET /policy/explain)",
+    )
+    pending_policy_change: console.PendingPolicyChange = strawberry.field(
+        resolver=console.resolve_pending_policy_change,
+        permission_classes=[HasScopes("policy:read")],
+        description="What the policy files on disk would change, or why they would be rejected; and the last "
+        "rejected change (GET /policy/pending)",
+    )
+    recent_denials: list[console.Denial] = strawberry.field(
+        resolver=console.resolve_recent_denials,
+        permission_classes=[HasScopes("policy:read")],
+        description="The most recent denials of the process that answers, newest first; each filter matches "
+        "part of the user name, a scope asked for, or the route or field (GET /audit/denials)",
     )
 
     organizations: orgs.OrganizationConnection = strawberry.field(

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
-from rich.table import Table
-
+from rbac_api.policy.explain import Source, scope_sources
 from rbac_api.policy.model import Policy
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 OWN, INHERITED = "✓", "✓ⁱ"
 LEGEND = "✓ granted by the role itself, ✓ⁱ inherited from a role it inherits"
+#: The words for a cell, in CSV and JSON.
+LABELS: dict[str, Literal["own", "inherited"] | None] = {OWN: "own", INHERITED: "inherited", "": None}
 
 
 def cell(policy: Policy, role: str, scope: str) -> str:
@@ -24,7 +30,43 @@ def cell(policy: Policy, role: str, scope: str) -> str:
     return INHERITED if scope in definition.effective_scopes else ""
 
 
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One role x scope answer and how it comes about: `how` is "own", "inherited" or None (not granted);
+    `sources` are the grants giving it (role, pattern as written, wildcard or not, path), nearest first."""
+
+    role: str
+    how: Literal["own", "inherited"] | None
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    scope: str
+    description: str
+    cells: tuple[Cell, ...]
+
+
+def rows(policy: Policy, prefix: str = "") -> list[Row]:
+    """The matrix with each cell explained, for the scopes starting with `prefix` (all when empty)."""
+    sources = {role: scope_sources(policy, role) for role in policy.roles}
+    return [
+        Row(
+            name,
+            scope.description,
+            tuple(
+                Cell(role, LABELS[cell(policy, role, name)], tuple(sources[role].get(name, ())))
+                for role in policy.roles
+            ),
+        )
+        for name, scope in policy.scopes.items()
+        if name.startswith(prefix)
+    ]
+
+
 def rich_table(policy: Policy) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"policy {policy.version}: scopes x roles", caption=LEGEND)
     table.add_column("scope", style="bold", no_wrap=True)
     for role in policy.roles:
@@ -47,7 +89,6 @@ def csv_text(policy: Policy) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["scope", *policy.roles])
-    labels = {OWN: "own", INHERITED: "inherited", "": ""}
     for scope in policy.scopes:
-        writer.writerow([scope, *(labels[cell(policy, role, scope)] for role in policy.roles)])
+        writer.writerow([scope, *(LABELS[cell(policy, role, scope)] or "" for role in policy.roles)])
     return out.getvalue()
