@@ -38,12 +38,12 @@ def test_deleting_a_user_stops_their_live_token(
 def test_removing_a_role_removes_its_scopes_from_live_tokens(
     client: TestClient, user_token: Callable[..., str], admin_token: str
 ) -> None:
-    token = user_token("rita", "reader", "user")
-    assert client.get("/documents", headers=bearer(token)).status_code == 200
-    client.delete("/users/rita/roles/reader", headers=bearer(admin_token))
-    response = client.get("/documents", headers=bearer(token))
+    token = user_token("rita", "auditor", "user")
+    assert client.get("/users", headers=bearer(token)).status_code == 200
+    client.delete("/users/rita/roles/auditor", headers=bearer(admin_token))
+    response = client.get("/users", headers=bearer(token))
     assert response.status_code == 403
-    assert response.json()["missing_scopes"] == ["documents:read"]
+    assert response.json()["missing_scopes"] == ["users:read"]
 
 
 def test_changing_the_password_stops_every_live_token(client: TestClient, plain_token: str) -> None:
@@ -61,14 +61,14 @@ def test_changing_the_password_stops_every_live_token(client: TestClient, plain_
 def test_removing_a_scope_from_a_role_in_the_policy_applies_to_live_tokens(
     client: TestClient, rbac: Rbac, user_token: Callable[..., str]
 ) -> None:
-    token = user_token("rita", "reader")
-    assert client.get("/documents", headers=bearer(token)).status_code == 200
+    token = user_token("rita", "auditor")
+    assert client.get("/users", headers=bearer(token)).status_code == 200
     policy = rbac.engine.policy
-    reader = replace(policy.roles["reader"], effective_scopes=frozenset({"profile:read"}))
+    reader = replace(policy.roles["auditor"], effective_scopes=frozenset({"profile:read"}))
     rbac.engine.swap(
-        replace(policy, roles=MappingProxyType({**policy.roles, "reader": reader}), _granted_memo={})
+        replace(policy, roles=MappingProxyType({**policy.roles, "auditor": reader}), _granted_memo={})
     )
-    assert client.get("/documents", headers=bearer(token)).status_code == 403
+    assert client.get("/users", headers=bearer(token)).status_code == 403
 
 
 def test_token_scopes_beyond_the_current_roles_are_not_effective(

@@ -20,7 +20,7 @@ WHOLE_SCHEMA_PAGE = """{
     edges { cursor node { id username fullName disabled email roles { name description scopes } } }
     pageInfo { hasNextPage endCursor }
   }
-  documents(first: 100) { id title body ownerId createdAt }
+  documents(first: 100) { edges { node { id title body ownerId createdAt } } }
   roles { name description scopes }
   policy { version loadedAt defaultRole scopes { name description } }
   myPermissions { roles scopes }

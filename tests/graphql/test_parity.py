@@ -18,8 +18,6 @@ PAIRS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/users/admin", None, '{ user(username: "admin") { username } }'),
     ("GET", "/roles", None, "{ roles { name } }"),
     ("GET", "/policy", None, "{ policy { version } }"),
-    ("GET", "/documents", None, "{ documents { id } }"),
-    ("POST", "/documents", {"title": "T"}, 'mutation { createDocument(title: "T") { id } }'),
     (
         "PATCH",
         "/users/target",

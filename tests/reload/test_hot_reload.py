@@ -18,22 +18,22 @@ from tests.conftest import ADMIN_PASSWORD, POLICY_DIR
 from tests.servers import EXE, TLS, Server, wait_until
 
 
-def drop_documents_read_from_reader(text: str) -> str:
-    return text.replace("      - documents:read\n", "", 1)
+def drop_users_read_from_auditor(text: str) -> str:
+    return text.replace("      - users:read\n", "", 1)
 
 
 def test_an_edit_takes_effect_within_a_second_for_live_tokens(server: Server) -> None:
-    token = server.add_user("rita", "reader")
-    assert server.get("/documents", token).status_code == 200
+    token = server.add_user("audra", "auditor")
+    assert server.get("/users", token).status_code == 200
     before = server.version()
 
-    server.edit("roles.yaml", drop_documents_read_from_reader)
+    server.edit("roles.yaml", drop_users_read_from_auditor)
     took = server.wait_for(lambda health: health["policy"]["version"] != before)
 
     assert took < 1.0
-    response = server.get("/documents", token)
+    response = server.get("/users", token)
     assert response.status_code == 403
-    assert response.json()["missing_scopes"] == ["documents:read"]
+    assert response.json()["missing_scopes"] == ["users:read"]
 
 
 def test_the_new_version_is_logged_and_shown_by_get_policy(server: Server) -> None:
@@ -204,11 +204,11 @@ def test_policy_reload_of_an_unchanged_policy_logs_one_line_in_each_worker(
 def test_the_server_log_has_one_bare_json_line_per_denial(server: Server) -> None:
     token = server.add_user("uma", "user")
     start = len(server.log())  # the server is shared: the lines of this test only
-    assert server.get("/documents", token).status_code == 403
+    assert server.get("/users", token).status_code == 403
     wait_until(lambda: '"access_denied"' in server.log()[start:])
     lines = [json.loads(text) for text in server.log()[start:].splitlines() if text.startswith("{")]
     (line,) = [line for line in lines if line["event"] == "access_denied"]
-    assert line["target"] == "GET /documents"
-    assert line["missing_scopes"] == ["documents:read"]
+    assert line["target"] == "GET /users"
+    assert line["missing_scopes"] == ["users:read"]
     assert line["policy_version"] == server.version()
     assert token not in server.log()

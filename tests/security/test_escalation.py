@@ -25,11 +25,14 @@ from tests.security.refusals import (
 )
 
 ADMIN_SCOPES = (
-    "documents:read documents:write policy:read profile:read profile:write roles:assign roles:read "
-    "users:read users:write"
+    "documents:read documents:write members:assign orgs:read orgs:write policy:read profile:read "
+    "profile:write roles:assign roles:read users:read users:write"
 )
 #: What the `admin` role grants beyond `role-manager` (roles:assign, roles:read, documents:read).
-BEYOND_MANAGER = "documents:write policy:read profile:read profile:write users:read users:write"
+BEYOND_MANAGER = (
+    "documents:write members:assign orgs:read orgs:write policy:read profile:read profile:write users:read "
+    "users:write"
+)
 NONE_GRANTED = (
     "this account's roles grant none of the requested scopes (users:write); ask for scopes your roles grant, "
     "or leave scope empty for all of them"
