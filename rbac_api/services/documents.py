@@ -16,8 +16,8 @@ from rbac_api.core.principal import Principal
 from rbac_api.policy.engine import subject_of
 from rbac_api.runtime import Rbac
 from rbac_api.store.documents import Changed, Document
-from rbac_api.store.organizations import normalize_organization_name
-from rbac_api.store.tables import DOCUMENT_STATUSES
+from rbac_api.store.names import normalize_name
+from rbac_api.store.tables import DOCUMENT_STATUSES, ORGANIZATION_NAME_MAX
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
@@ -33,7 +33,7 @@ async def list_documents(
     """A page of the documents the caller may read (in `org` only, when given), filtered in SQL."""
     require_reach(rbac, principal, READ)
     allowed = rbac.engine.filter_for(principal, READ, RESOURCE)
-    only = normalize_organization_name(org) if org is not None else None
+    only = _organization(org) if org is not None else None
     page = partial(rbac.documents.page, allowed=allowed, limit=limit, cursor=cursor, org=only)
     return await anyio.to_thread.run_sync(page)
 
@@ -59,7 +59,7 @@ async def create_document(
     """
     _check_fields(title, body, status)
     require_reach(rbac, principal, WRITE)
-    name = None if org is None else normalize_organization_name(org)
+    name = None if org is None else _organization(org)
     owner = subject_of(principal).id
     attributes = {"owner_id": owner, "org": name, "status": status}
     if not (
@@ -136,3 +136,8 @@ def _check_fields(title: str, body: str, status: str) -> None:
         raise InvalidInput(f"body must be at most {BODY_MAX} characters", field="body")
     if status not in DOCUMENT_STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(DOCUMENT_STATUSES)}", field="status")
+
+
+def _organization(raw: str) -> str:
+    """An organization's name as stored (normalised like a user name); a refusal names the `org` field."""
+    return normalize_name(raw, field="org", max_length=ORGANIZATION_NAME_MAX)
