@@ -85,19 +85,19 @@ def test_a_disable_on_one_is_enforced_on_the_other(one: Server, two: Server) -> 
 
 
 def test_a_role_removed_on_one_is_enforced_on_the_other(one: Server, two: Server) -> None:
-    one.add_user("rhoda", "reader")
+    one.add_user("rhoda", "auditor", "user")
     token = session_on(two, "rhoda")["access_token"]
-    assert two.get("/documents", token).status_code == 200
-    assert send(one, "DELETE", "/users/rhoda/roles/reader", admin(one)).status_code == 204
-    within_the_bound(two, "/documents", token, 403)
+    assert two.get("/users", token).status_code == 200
+    assert send(one, "DELETE", "/users/rhoda/roles/auditor", admin(one)).status_code == 204
+    within_the_bound(two, "/users", token, 403)
 
 
 def test_a_role_assigned_on_one_is_granted_by_the_other(one: Server, two: Server) -> None:
     one.add_user("aldo", "user")
-    assert two.get("/documents", session_on(two, "aldo")["access_token"]).status_code == 403
-    assert send(one, "PUT", "/users/aldo/roles/reader", admin(one)).status_code == 200
+    assert two.get("/users", session_on(two, "aldo")["access_token"]).status_code == 403
+    assert send(one, "PUT", "/users/aldo/roles/auditor", admin(one)).status_code == 200
     token = session_on(two, "aldo")["access_token"]  # asks for every scope the roles grant now
-    within_the_bound(two, "/documents", token, 200)
+    within_the_bound(two, "/users", token, 200)
 
 
 def test_failed_logins_spread_over_both_instances_hit_the_limit_together(one: Server, two: Server) -> None:
