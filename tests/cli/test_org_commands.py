@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rbac_api import create_app
-from tests.cli.test_cli import run
+from tests.cli.runner import run
 from tests.conftest import PASSWORD, make_settings
 from tests.graphql.conftest import gql
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from rbac_api.guarded import service_targets
 from rbac_api.policy import load_policy
 from rbac_api.policy.diff import Change, diff_access
-from tests.cli.runner import EXE, run
+from tests.cli.runner import run
 from tests.conftest import POLICY_DIR
 
 
@@ -100,9 +100,7 @@ def test_two_git_revisions_of_one_directory_can_be_compared(tmp_path: Path) -> N
     git("commit", "-qm", "policy")
     reader_without_documents(policies)
     git("commit", "-qam", "reader loses documents")
-    result = subprocess.run(  # noqa: S603
-        [EXE, "policy", "diff", "HEAD~1:policies", "HEAD:policies"], cwd=repo, capture_output=True, text=True
-    )
+    result = run(tmp_path, "policy", "diff", "HEAD~1:policies", "HEAD:policies", cwd=repo)
     assert result.returncode == 1, result.stderr
     assert "reader  route  GET /documents                allow  deny" in result.stdout
 
