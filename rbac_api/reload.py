@@ -1,8 +1,10 @@
 """Hot reload: a changed policy directory is checked whole and swapped in, or rejected whole.
 
-The parse runs in a worker thread, so the event loop keeps serving; the swap is one reference assignment,
-so a request sees the old policy or the new one, never a mixture. Triggers: file watching (watchfiles),
-SIGHUP, and `rbac-api policy reload` (which sends SIGHUP to every registered server process).
+The serving process keeps answering meanwhile. A small policy is parsed in a worker thread (a few ms); a
+large one in a child process at a lower priority (`rbac_api.reload_child`), which sends the compiled policy
+back in slices that the event loop unpacks between requests. Either way the swap is one reference
+assignment, so a request sees the old policy or the new one, never a mixture. Triggers: file watching
+(watchfiles), SIGHUP, and `rbac-api policy reload` (which sends SIGHUP to every registered server process).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import gc
 import logging
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -20,11 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
+import anyio.lowlevel
 from watchfiles import Change, awatch
 
-from rbac_api.policy import Policy, PolicyEngine, PolicyError, load_policy
+import rbac_api
+from rbac_api.policy import Policy, PolicyEngine, PolicyError
+from rbac_api.policy.parse import policy_files
 from rbac_api.policy.targets import Target
-from rbac_api.policy.usage import usage_problems
+from rbac_api.policy.transfer import unpack
+from rbac_api.reload_child import CHILD_CODE, load_checked
 
 log = logging.getLogger("rbac_api.reload")
 
@@ -32,6 +39,18 @@ log = logging.getLogger("rbac_api.reload")
 _SCRATCH_SUFFIXES = (".swp", ".swx", ".tmp", "~")
 #: How long changes are gathered before one reload: a save is often several file events.
 DEBOUNCE_MS = 150
+#: Policy files of this many bytes or more are checked in a child process. Below it a parse takes a few
+#: ms, less than starting a Python process; above it, a parse sharing the GIL with requests slows them
+#: (docs/benchmarks.md, row 7: 2.8x the quiet p99 while a 1,000-role policy reloads in a thread).
+OFFLOAD_BYTES = 64 * 1024
+#: A child that has not answered by then is killed, and the reload is done in a thread instead.
+CHILD_TIMEOUT_SECONDS = 120.0
+#: Put first on the child's path: the child must load this very code, even from a source tree.
+_PACKAGE_HOME = str(Path(rbac_api.__file__).resolve().parent.parent)
+
+
+class ChildFailed(Exception):
+    """The child process could not start, died or answered nonsense; the reload falls back to a thread."""
 
 
 class PolicyReloader:
@@ -41,11 +60,21 @@ class PolicyReloader:
     requires is in the catalogue. Otherwise the policy in force stays and `error` says why.
     """
 
-    def __init__(self, engine: PolicyEngine, directory: Path, targets: Sequence[Target] = ()) -> None:
+    def __init__(
+        self,
+        engine: PolicyEngine,
+        directory: Path,
+        targets: Sequence[Target] = (),
+        *,
+        offload_bytes: int = OFFLOAD_BYTES,
+    ) -> None:
         self.engine = engine
         self.directory = directory
         self._targets = tuple(targets)
+        self.offload_bytes = offload_bytes
         self._lock = threading.Lock()
+        #: Serialises `reload_gently` calls, so that a slower, older reload cannot land after a newer one.
+        self._turn: anyio.Lock | None = None
         #: Every problem of the last rejected change, one `file:line: message` per line; None when clean.
         self.error: str | None = None
         #: When that change was rejected (None when clean).
@@ -59,40 +88,63 @@ class PolicyReloader:
     def load_checked(self) -> Policy:
         """The policy in the directory now, as a reload would judge it: `PolicyError` with every problem
         when it would be rejected. Blocking: run it in a worker thread."""
-        policy = load_policy(self.directory)
-        errors = [p for p in usage_problems(self._targets, policy) if p.severity == "error"]
-        if errors:
-            raise PolicyError(errors)
-        return policy
+        return load_checked(self.directory, self._targets)
 
     def reload(self) -> bool:
         """Check and swap; True when a new policy was put in force. Blocking: run it in a worker thread."""
         with self._lock:
-            current = self.engine.policy
             try:
                 with _gentle_on_requests():
                     policy = self.load_checked()
             except PolicyError as exc:
-                self.error, self.rejected_at = str(exc), datetime.now(UTC)
-                log.error(
-                    "policy change rejected; version %s stays in force in pid %d:\n%s",
-                    current.version,
-                    os.getpid(),
-                    exc,
-                )
+                self._reject(str(exc))
                 return False
-            if self.error is not None:
-                log.info("policy error cleared")
-            self.error = self.rejected_at = None
-            if policy.version == current.version:
-                # Said anyway: whoever asked for the reload (SIGHUP, `rbac-api policy reload`) sees it arrive.
-                log.info("policy reload: version %s unchanged in pid %d", current.version, os.getpid())
-                return False
-            self.engine.swap(policy)
-            log.info(
-                "policy reloaded: version %s (was %s) in pid %d", policy.version, current.version, os.getpid()
-            )
-            return True
+            return self._settle(policy, policy.version)
+
+    def settle(self, policy: Policy | None, version: str) -> bool:
+        """Put `policy` (of `version`) in force unless that version already is; None: known unchanged."""
+        with self._lock:
+            return self._settle(policy, version)
+
+    def reject(self, error: str) -> None:
+        with self._lock:
+            self._reject(error)
+
+    def files_size(self) -> int:
+        """Bytes of the policy files now; 0 when they cannot be listed (the load will say why)."""
+        try:
+            return sum(path.stat().st_size for path in policy_files(self.directory.resolve()))
+        except OSError:
+            return 0
+
+    def turn(self) -> anyio.Lock:
+        if self._turn is None:
+            self._turn = anyio.Lock()
+        return self._turn
+
+    def _reject(self, error: str) -> None:
+        self.error, self.rejected_at = error, datetime.now(UTC)
+        log.error(
+            "policy change rejected; version %s stays in force in pid %d:\n%s",
+            self.engine.policy.version,
+            os.getpid(),
+            error,
+        )
+
+    def _settle(self, policy: Policy | None, version: str) -> bool:
+        current = self.engine.policy
+        if self.error is not None:
+            log.info("policy error cleared")
+        self.error = self.rejected_at = None
+        if version == current.version or policy is None:
+            # Said anyway: whoever asked for the reload (SIGHUP, `rbac-api policy reload`) sees it arrive.
+            log.info("policy reload: version %s unchanged in pid %d", current.version, os.getpid())
+            return False
+        self.engine.swap(policy)
+        log.info(
+            "policy reloaded: version %s (was %s) in pid %d", policy.version, current.version, os.getpid()
+        )
+        return True
 
 
 @contextmanager
@@ -106,17 +158,84 @@ def _gentle_on_requests() -> Iterator[None]:
     full collections (loading a policy leaves no cyclic garbage, so freezing keeps nothing alive that a
     collection would have freed). The interval is process-wide, hence restored at once.
     """
-    collecting = gc.isenabled()
     interval = sys.getswitchinterval()
-    gc.disable()
     sys.setswitchinterval(min(interval, 0.0005))
+    try:
+        with _no_collection():
+            yield
+    finally:
+        sys.setswitchinterval(interval)
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """No garbage collection while a policy is built, and what survived frozen out of later full ones."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        sys.setswitchinterval(interval)
         if collecting:
             gc.enable()
         gc.freeze()
+
+
+async def reload_gently(reloader: PolicyReloader) -> bool:
+    """Check and swap as `PolicyReloader.reload` does, slowing the requests served meanwhile as little as
+    possible: a large policy is checked in a child process, then unpacked between requests."""
+    async with reloader.turn():
+        if reloader.files_size() < reloader.offload_bytes:
+            return await reload_in_thread(reloader)
+        try:
+            kind, value = await _ask_child(reloader)
+        except ChildFailed as exc:
+            log.warning("policy check in a child process failed (%s); checking in a thread instead", exc)
+            return await reload_in_thread(reloader)
+        if kind == "rejected":
+            reloader.reject(str(value))
+            return False
+        if kind == "unchanged":
+            return reloader.settle(None, str(value))
+        policy = await _unpack_between_requests(value)
+        return reloader.settle(policy, policy.version)
+
+
+async def _ask_child(reloader: PolicyReloader) -> tuple[str, object]:
+    request = pickle.dumps((reloader.directory, reloader.targets, reloader.engine.policy.version))
+    path = os.pathsep.join(filter(None, (_PACKAGE_HOME, os.environ.get("PYTHONPATH"))))
+    command = [sys.executable, "-c", CHILD_CODE]
+    try:
+        with anyio.fail_after(CHILD_TIMEOUT_SECONDS):
+            done = await anyio.run_process(
+                command, input=request, check=False, env={**os.environ, "PYTHONPATH": path}
+            )
+    except (OSError, TimeoutError) as exc:
+        raise ChildFailed(str(exc) or type(exc).__name__) from exc
+    if done.returncode != 0:
+        last = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+        raise ChildFailed(f"exit status {done.returncode}: {last[0]}")
+    try:
+        kind, value = pickle.loads(done.stdout)  # noqa: S301 (this service's own child)
+    except Exception as exc:
+        raise ChildFailed(f"unreadable answer ({exc})") from exc
+    if kind not in ("rejected", "unchanged", "policy"):
+        raise ChildFailed(f"unknown answer {kind!r}")
+    return str(kind), value
+
+
+async def _unpack_between_requests(slices: object) -> Policy:
+    """One slice per turn of the event loop: a request waits for one slice at most, never the whole."""
+    if not isinstance(slices, list):
+        raise TypeError("a policy answer carries a list of slices")
+    steps = unpack(slices)
+    with _no_collection():
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                policy: Policy = done.value
+                return policy
+            await anyio.lowlevel.checkpoint()
 
 
 def is_policy_change(directory: Path) -> Callable[[Change, str], bool]:
@@ -171,7 +290,7 @@ async def _watch_target(reloader: PolicyReloader, stop: anyio.Event) -> None:
         stop_event=stop,
         recursive=False,
     ):
-        await reload_in_thread(reloader)
+        await reload_gently(reloader)
         if reloader.directory.resolve() != target:
             return
 
@@ -183,7 +302,7 @@ async def reloading(reloader: PolicyReloader, *, watch: bool) -> AsyncIterator[N
         stop = anyio.Event()
         if watch:
             tasks.start_soon(watch_policy, reloader, stop)
-        forget_signal = _on_sighup(lambda: tasks.start_soon(reload_in_thread, reloader))
+        forget_signal = _on_sighup(lambda: tasks.start_soon(reload_gently, reloader))
         try:
             yield
         finally:

@@ -90,6 +90,21 @@ class Condition:
         self._test = self._plan.compile(node)
         self._node = node
 
+    def __eq__(self, other: object) -> bool:
+        """The same text over the same attribute types compiles to the same test: policies compare equal
+        across a reload, or across processes, when their rules do."""
+        if not isinstance(other, Condition):
+            return NotImplemented
+        return self.source == other.source and dict(self._plan.attributes) == dict(other._plan.attributes)
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+    def __reduce__(self) -> tuple[type[Condition], tuple[object, ...]]:
+        """Pickled as its checked tree, compiled again on arrival: closures cannot be pickled, and a
+        policy checked in a child process (`rbac_api.reload`) carries its conditions back this way."""
+        return Condition, (self.source, self._node, dict(self._plan.attributes), set(self.attributes))
+
     def test(self, subject: Subject, attributes: Mapping[str, object]) -> bool:
         """Whether the condition holds for this object; false when an attribute is missing or mistyped."""
         try:
@@ -239,7 +254,7 @@ class _Plan:
     so they must not re-walk or re-compile the tree."""
 
     def __init__(self, attributes: Mapping[str, AttributeType]) -> None:
-        self._attributes = attributes
+        self.attributes = attributes
         self._tests: dict[int, _Test] = {}
         self._reads: set[int] = set()
 
@@ -264,7 +279,7 @@ class _Plan:
             values = frozenset(item.value for item in node.items)
             return lambda s, r: values
         if isinstance(node, cel.Field):
-            return _reader(node, self._attributes)
+            return _reader(node, self.attributes)
         if isinstance(node, cel.Not):
             operand = self.compile(node.operand)
             return lambda s, r: not operand(s, r)

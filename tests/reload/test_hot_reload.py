@@ -212,3 +212,31 @@ def test_the_server_log_has_one_bare_json_line_per_denial(server: Server) -> Non
     assert line["missing_scopes"] == ["users:read"]
     assert line["policy_version"] == server.version()
     assert token not in server.log()
+
+
+def bulk_catalogue(scopes: int = 1500) -> str:
+    """A scope catalogue of about 150 KB: past the size from which a reload is checked in a child."""
+    lines = ["scopes:"]
+    lines += [
+        f"  bulk{n}:read: Read bulk resource number {n} of the generated catalogue, for size"
+        for n in range(scopes)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_large_policy_is_checked_in_a_child_process_and_put_in_force(serve: Callable[..., Server]) -> None:
+    server = serve()
+    before = server.version()
+    (server.policy_dir / "bulk.yaml").write_text(bulk_catalogue())
+    server.wait_for(lambda health: health["policy"]["version"] != before)
+    admin = server.token("admin", ADMIN_PASSWORD)
+    assert "bulk1499:read" in server.get("/policy/matrix?prefix=bulk1499", admin).text
+
+    server.edit("roles.yaml", lambda text: text.replace("documents:read", "documents:raed", 1))
+    server.wait_for(lambda health: health["status"] == "degraded")
+    line = server.line_of("roles.yaml", "documents:raed")
+    assert server.health()["policy"]["error"] == (
+        f"{server.policy_dir / 'roles.yaml'}:{line}: "
+        "role 'reader' grants unknown scope 'documents:raed' (not in any 'scopes:' catalogue)"
+    )
+    assert "policy check in a child process failed" not in server.log()

@@ -1,0 +1,118 @@
+"""A large policy is checked in a child process and unpacked between requests: same verdicts, same
+errors, same policy as a reload in a thread; a child that fails leaves the reload to a thread."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import anyio
+import pytest
+
+from rbac_api import reload as reload_module
+from rbac_api.guarded import service_targets
+from rbac_api.policy import PolicyEngine, load_policy
+from rbac_api.reload import OFFLOAD_BYTES, PolicyReloader, reload_gently
+from tests.conftest import POLICY_DIR
+
+
+def reloader(tmp_path: Path, *, offload_bytes: int = 0) -> PolicyReloader:
+    """A reloader of a copy of the shipped policy; by default every reload goes to a child."""
+    directory = tmp_path / "policies"
+    shutil.copytree(POLICY_DIR, directory, ignore=shutil.ignore_patterns("tests"))
+    engine = PolicyEngine(load_policy(directory))
+    return PolicyReloader(engine, directory, service_targets(), offload_bytes=offload_bytes)
+
+
+def add_role(directory: Path, name: str) -> None:
+    with (directory / "roles.yaml").open("a") as roles:
+        roles.write(f"  {name}:\n    description: Views documents\n    scopes: [documents:read]\n")
+
+
+def test_a_valid_change_checked_in_a_child_is_put_in_force(tmp_path: Path) -> None:
+    loader = reloader(tmp_path)
+    add_role(loader.directory, "viewer")
+    assert anyio.run(reload_gently, loader) is True
+    served = loader.engine.policy
+    assert served == replace(load_policy(loader.directory), loaded_at=served.loaded_at)
+    assert loader.error is None
+
+
+def test_an_unchanged_policy_checked_in_a_child_swaps_nothing(tmp_path: Path) -> None:
+    loader = reloader(tmp_path)
+    before = loader.engine.policy
+    assert anyio.run(reload_gently, loader) is False
+    assert loader.engine.policy is before
+
+
+def test_a_child_rejects_with_the_errors_a_thread_gives(tmp_path: Path) -> None:
+    loader = reloader(tmp_path)
+    before = loader.engine.policy
+    (loader.directory / "roles.yaml").write_text("default_role: nobody\n")
+    assert anyio.run(reload_gently, loader) is False
+    in_child = loader.error
+    assert loader.engine.policy is before
+    assert loader.reload() is False
+    assert in_child == loader.error
+    assert in_child is not None
+    assert "roles.yaml:1: default_role 'nobody' is not a defined role" in in_child
+
+
+def test_a_scope_the_code_requires_is_checked_in_the_child_too(tmp_path: Path) -> None:
+    loader = reloader(tmp_path)
+    scopes = loader.directory / "scopes.yaml"
+    scopes.write_text(scopes.read_text().replace("users:read:", "users:peek:"))
+    assert anyio.run(reload_gently, loader) is False
+    assert loader.error is not None
+    assert "users:read" in loader.error
+
+
+def test_a_child_that_cannot_start_leaves_the_reload_to_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    loader = reloader(tmp_path)
+    add_role(loader.directory, "viewer")
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    with caplog.at_level(logging.WARNING, "rbac_api.reload"):
+        assert anyio.run(reload_gently, loader) is True
+    assert "viewer" in loader.engine.policy.roles
+    assert "policy check in a child process failed" in caplog.text
+
+
+def test_a_child_that_dies_leaves_the_reload_to_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    loader = reloader(tmp_path)
+    add_role(loader.directory, "viewer")
+    monkeypatch.setattr(reload_module, "CHILD_CODE", "import sys; sys.exit('out of memory')")
+    with caplog.at_level(logging.WARNING, "rbac_api.reload"):
+        assert anyio.run(reload_gently, loader) is True
+    assert "viewer" in loader.engine.policy.roles
+    assert "exit status 1: out of memory" in caplog.text
+
+
+def test_a_small_policy_is_reloaded_in_a_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    loader = reloader(tmp_path, offload_bytes=OFFLOAD_BYTES)
+    assert loader.files_size() < OFFLOAD_BYTES
+    add_role(loader.directory, "viewer")
+    monkeypatch.setattr(reload_module, "CHILD_CODE", "import sys; sys.exit('no child expected')")
+    assert anyio.run(reload_gently, loader) is True
+    assert "viewer" in loader.engine.policy.roles
+
+
+def test_concurrent_reloads_end_with_the_newest_files(tmp_path: Path) -> None:
+    loader = reloader(tmp_path)
+
+    async def both() -> None:
+        async with anyio.create_task_group() as tasks:
+            add_role(loader.directory, "viewer")
+            tasks.start_soon(reload_gently, loader)
+            await anyio.sleep(0.05)
+            add_role(loader.directory, "watcher")
+            tasks.start_soon(reload_gently, loader)
+
+    anyio.run(both)
+    assert {"viewer", "watcher"} <= set(loader.engine.policy.roles)
