@@ -189,7 +189,8 @@ def over_http(workdir: Path, rounds: int, seconds: float) -> tuple[list[Figure],
         f"connections, {PROBE_DELAY_MS} ms between requests, `GET /users/me`). {rounds} rounds of three "
         f"{seconds:g} s phases: quiet; swapping (the bench router swaps two compiled copies of the policy "
         "every 10 ms on the event loop); reloading (the runner rewrites a comment in a policy file every "
-        "second and the service's own watcher reloads: parse + check in a worker thread, then swap).",
+        "second and the service's own watcher reloads: parse + check in a child process at lower "
+        "priority, the compiled policy unpacked on the event loop between requests in slices, then swap).",
     ]
 
 

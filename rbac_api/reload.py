@@ -30,7 +30,7 @@ import rbac_api
 from rbac_api.policy import Policy, PolicyEngine, PolicyError
 from rbac_api.policy.parse import policy_files
 from rbac_api.policy.targets import Target
-from rbac_api.policy.transfer import unpack
+from rbac_api.policy.transfer import SLICE_ENTRIES, unpack
 from rbac_api.reload_child import CHILD_CODE, load_checked
 
 log = logging.getLogger("rbac_api.reload")
@@ -39,6 +39,8 @@ log = logging.getLogger("rbac_api.reload")
 _SCRATCH_SUFFIXES = (".swp", ".swx", ".tmp", "~")
 #: How long changes are gathered before one reload: a save is often several file events.
 DEBOUNCE_MS = 150
+#: After a symlinked directory was swapped, how long until the catch-up reload (`watch_policy`).
+CATCH_UP_SECONDS = 0.5
 #: Policy files of this many bytes or more are checked in a child process. Below it a parse takes a few
 #: ms, less than starting a Python process; above it, a parse sharing the GIL with requests slows them
 #: (docs/benchmarks.md, row 7: 2.8x the quiet p99 while a 1,000-role policy reloads in a thread).
@@ -99,10 +101,11 @@ class PolicyReloader:
             except PolicyError as exc:
                 self._reject(str(exc))
                 return False
-            return self._settle(policy, policy.version)
+            return self._settle(policy, policy.version) is not None
 
-    def settle(self, policy: Policy | None, version: str) -> bool:
-        """Put `policy` (of `version`) in force unless that version already is; None: known unchanged."""
+    def settle(self, policy: Policy | None, version: str) -> Policy | None:
+        """Put `policy` (of `version`) in force unless that version already is (None: known unchanged);
+        returns the policy it replaced, if it did."""
         with self._lock:
             return self._settle(policy, version)
 
@@ -131,7 +134,7 @@ class PolicyReloader:
             error,
         )
 
-    def _settle(self, policy: Policy | None, version: str) -> bool:
+    def _settle(self, policy: Policy | None, version: str) -> Policy | None:
         current = self.engine.policy
         if self.error is not None:
             log.info("policy error cleared")
@@ -139,12 +142,12 @@ class PolicyReloader:
         if version == current.version or policy is None:
             # Said anyway: whoever asked for the reload (SIGHUP, `rbac-api policy reload`) sees it arrive.
             log.info("policy reload: version %s unchanged in pid %d", current.version, os.getpid())
-            return False
+            return None
         self.engine.swap(policy)
         log.info(
             "policy reloaded: version %s (was %s) in pid %d", policy.version, current.version, os.getpid()
         )
-        return True
+        return current
 
 
 @contextmanager
@@ -175,9 +178,10 @@ def _no_collection() -> Iterator[None]:
     try:
         yield
     finally:
+        # Frozen first: enabled first, the next allocation would collect everything built meanwhile.
+        gc.freeze()
         if collecting:
             gc.enable()
-        gc.freeze()
 
 
 async def reload_gently(reloader: PolicyReloader) -> bool:
@@ -195,9 +199,14 @@ async def reload_gently(reloader: PolicyReloader) -> bool:
             reloader.reject(str(value))
             return False
         if kind == "unchanged":
-            return reloader.settle(None, str(value))
+            return reloader.settle(None, str(value)) is not None
         policy = await _unpack_between_requests(value)
-        return reloader.settle(policy, policy.version)
+        replaced = reloader.settle(policy, policy.version)
+        del policy
+        if replaced is None:
+            return False
+        await _release_between_requests(replaced)
+        return True
 
 
 async def _ask_child(reloader: PolicyReloader) -> tuple[str, object]:
@@ -221,6 +230,16 @@ async def _ask_child(reloader: PolicyReloader) -> tuple[str, object]:
     if kind not in ("rejected", "unchanged", "policy"):
         raise ChildFailed(f"unknown answer {kind!r}")
     return str(kind), value
+
+
+async def _release_between_requests(policy: Policy) -> None:
+    """Free a replaced policy piece by piece: freed at once, a large one stalls the event loop for a few
+    ms of reference-count cascade. Requests in flight that still use it keep it alive as long as they do."""
+    pieces: list[object] = [*policy.roles.values(), *policy.scopes.values(), *policy.implied.values()]
+    del policy
+    while pieces:
+        del pieces[-SLICE_ENTRIES * 4 :]
+        await anyio.lowlevel.checkpoint()
 
 
 async def _unpack_between_requests(slices: object) -> Policy:
@@ -270,12 +289,22 @@ async def reload_in_thread(reloader: PolicyReloader) -> bool:
 async def watch_policy(reloader: PolicyReloader, stop: anyio.Event) -> None:
     """Reload on every change until `stop` is set; never raises, since serving must go on without it."""
     try:
+        await _watch_target(reloader, stop)
         while not stop.is_set():
-            await _watch_target(reloader, stop)
+            # The directory now points elsewhere. A file changed there before the new watch began would
+            # go unseen until the next change: one more reload, once the watch is surely running, covers it.
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_reload_after, reloader, CATCH_UP_SECONDS)
+                await _watch_target(reloader, stop)
     except Exception as exc:
         log.warning(
             "cannot watch %s (%s); reload with SIGHUP or 'rbac-api policy reload'", reloader.directory, exc
         )
+
+
+async def _reload_after(reloader: PolicyReloader, seconds: float) -> None:
+    await anyio.sleep(seconds)
+    await reload_gently(reloader)
 
 
 async def _watch_target(reloader: PolicyReloader, stop: anyio.Event) -> None:

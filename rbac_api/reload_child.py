@@ -19,8 +19,17 @@ from rbac_api.policy.targets import Target
 from rbac_api.policy.transfer import pack
 from rbac_api.policy.usage import usage_problems
 
-#: Niceness 10: on a busy core the serving process gets ~10x the child's share of the CPU.
-CHILD_CODE = "import os; os.nice(10); from rbac_api.reload_child import main; main()"
+#: The child runs as SCHED_IDLE, or at niceness 10 where that is refused: a request waking the serving
+#: process on the child's core then takes the CPU at once (with a nice value alone the child may finish its
+#: time slice first, a few ms). Set before anything is imported.
+CHILD_CODE = """import os
+try:
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+except (AttributeError, OSError):
+    os.nice(10)
+from rbac_api.reload_child import main
+main()
+"""
 
 Answer = tuple[str, object]
 

@@ -8,6 +8,7 @@ once per `user_cache_seconds`.
 from __future__ import annotations
 
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -99,7 +100,9 @@ class _Verified:
         self.claims = claims
         self.user_id = user_id
         self.principal: Principal | None = None
-        self.policy: Policy | None = None
+        #: Weak: a cached token must not keep a replaced policy alive, whose freeing (a few ms for a large
+        #: one) would then land in whichever request happens to rebuild the last principal built from it.
+        self.policy: weakref.ref[Policy] | None = None
         self.state: UserState | None = None
 
 
@@ -155,9 +158,15 @@ class Authenticator:
         if entry.claims.session_id in revocations:
             raise NotAuthenticated(INVALID_TOKEN_MESSAGE, token_sent=True)
         policy = self._engine.policy
-        if entry.principal is None or entry.state is not state or entry.policy is not policy:
+        built_from = entry.policy
+        if (
+            entry.principal is None
+            or entry.state is not state
+            or built_from is None
+            or built_from() is not policy
+        ):
             entry.principal = _principal(entry.claims, state, policy)
-            entry.state, entry.policy = state, policy
+            entry.state, entry.policy = state, weakref.ref(policy)
         return entry.principal
 
     async def _authenticate_api_token(self, token: str) -> Principal:
