@@ -7,9 +7,10 @@
 
 (() => {
   const ROOT = document.documentElement.dataset.root || "";
-  // One login asks for all three; /token grants those the account holds (and refuses only when it holds
-  // none of them), so the answer's `scope` says which views may be used.
-  const ASKED_SCOPES = "policy:read users:read users:write";
+  // The login asks for no particular scope, so the token carries every scope the account's roles grant:
+  // ending a user's session follows the rule of any change to an account (the caller's token must hold
+  // every scope that user's roles grant), which a token narrowed to policy:read and users:* would fail
+  // for nearly everyone. The answer's `scope` says which views may be used; policy:read is required.
   // Refresh this long before the access token expires (at most a quarter of its life).
   const REFRESH_MARGIN_MS = 60_000;
   const LOADERS = {};
@@ -168,7 +169,7 @@
   }
 
   async function logIn(username, password) {
-    const body = await tokenRequest({ grant_type: "password", username, password, scope: ASKED_SCOPES });
+    const body = await tokenRequest({ grant_type: "password", username, password });
     session = { username, timer: null };
     adopt(body);
     if (!session.scopes.has("policy:read")) {
@@ -210,7 +211,8 @@
     byId("app").hidden = false;
     byId("logout").hidden = false;
     const who = byId("who");
-    who.textContent = `${session.username} · ${[...session.scopes].sort().join(" ")}`;
+    const used = ["policy:read", "users:read", "users:write"].filter((scope) => session.scopes.has(scope));
+    who.textContent = `${session.username} · ${used.join(" ")}`;
     who.hidden = false;
     select("roles", true);
   }
