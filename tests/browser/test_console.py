@@ -270,10 +270,13 @@ def test_the_console_refreshes_its_token_before_it_expires(console: Console) -> 
         lambda r: r.url.endswith("/token") and "refresh_token" in (r.post_data or "")
     ) as sent:
         page.clock.run_for("15:00")
-    assert sent.value.response() is not None
-    assert sent.value.response().status == 200  # type: ignore[union-attr]
-    matrix = console.open("Matrix")
+    answer = sent.value.response()
+    assert answer is not None
+    assert answer.status == 200
+    with page.expect_request("**/policy/matrix") as asked:
+        matrix = console.open("Matrix")
     expect(matrix.locator("tbody tr").first).to_be_visible()
+    assert asked.value.headers["authorization"] == f"Bearer {answer.json()['access_token']}"
     console.assert_clean()
 
 
