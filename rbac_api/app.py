@@ -27,7 +27,17 @@ from rbac_api.pages.routes import page_routers
 from rbac_api.pidfiles import registered
 from rbac_api.policy import PolicyEngine, load_policy
 from rbac_api.reload import PolicyReloader, reloading
-from rbac_api.rest import api_tokens, console_api, documents, organizations, sessions, system, token, users
+from rbac_api.rest import (
+    api_tokens,
+    console_api,
+    documents,
+    organizations,
+    sessions,
+    system,
+    token,
+    user_access,
+    users,
+)
 from rbac_api.rest.errors import TRANSPORT_RESPONSES, install_error_handlers
 from rbac_api.runtime import Rbac
 from rbac_api.services.authentication import Authenticator, UserStateCache
@@ -133,6 +143,7 @@ def create_app(
         lifespan=_lifespan(settings),
         max_body_bytes=settings.max_body_bytes,
         graphql_ide=settings.dev_default(settings.graphql_ide),
+        console=settings.console,
     )
     schema = graphql_schema if graphql_schema is not None else build_schema()
     app.state.graphql_schema = schema
@@ -164,10 +175,12 @@ def assemble_app(
     lifespan: Lifespan | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     graphql_ide: bool = False,
+    console: bool = True,
 ) -> FastAPI:
     """The service's routes, error handling and body limit, without the runtime: what the start-up checks
     walk. The limit is middleware, so it covers every route, an application's own included. `/docs` (in
-    development) and the files of GraphiQL come from `rbac_api.pages`, not from FastAPI's CDN pages."""
+    development), the files of GraphiQL and the policy console (`console`) come from `rbac_api.pages`, not
+    from FastAPI's CDN pages."""
     app = FastAPI(
         title="rbac-api",
         version="0.1.0",
@@ -178,7 +191,7 @@ def assemble_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    pages = page_routers(docs_page=not production, graphql_ide=graphql_ide)
+    pages = page_routers(docs_page=not production, graphql_ide=graphql_ide, console_page=console)
     for router in (
         token.router,
         sessions.router,
@@ -189,6 +202,7 @@ def assemble_app(
         documents.router,
         organizations.router,
         api_tokens.router,
+        user_access.router,
         *pages,
         *routers,
     ):

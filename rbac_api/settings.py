@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     graphql_ide: bool | None = None
     #: Queries over GET (never mutations).
     graphql_allow_get: bool = True
+    #: The policy console at `/console`: read-only, and every view needs a token with `policy:read`, so it
+    #: is on in production too. Off: `/console` and its files are a 404.
+    console: bool = True
 
     def dev_default(self, value: bool | None) -> bool:
         """Resolve an on-in-development, off-in-production switch."""

@@ -178,6 +178,16 @@ async def end_sessions(rbac: Rbac, principal: Principal, username: str) -> UserR
     return await _change_named(rbac, principal, username, "end sessions of", rbac.users.end_sessions)
 
 
+async def end_session_of(rbac: Rbac, principal: Principal, username: str, session_id: str) -> None:
+    """End one session of an account, under the rule of any other change to it; `NotFound` when the
+    session is not that account's (it then stays live). Its access tokens stop on this instance at once,
+    on the others within the revocation bound."""
+    await _change_named(
+        rbac, principal, username, "end a session of", rbac.users.end_session, public_id=session_id
+    )
+    rbac.revocations.add(session_id)
+
+
 async def _change_named(
     rbac: Rbac,
     principal: Principal,

@@ -220,7 +220,11 @@ async def end_own_session(rbac: Rbac, principal: Principal, public_id: str) -> N
 
 
 async def live_sessions(rbac: Rbac, principal: Principal) -> list[SessionRecord]:
-    user_id = int(principal.subject)
+    return await live_sessions_of(rbac, int(principal.subject))
+
+
+async def live_sessions_of(rbac: Rbac, user_id: int) -> list[SessionRecord]:
+    """The user's sessions that can still be refreshed, newest first (none for an unknown id)."""
     state = await rbac.user_states.get(user_id)
     if state is None:
         return []

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
-from sqlalchemy import ColumnElement, Engine, delete, update
+from sqlalchemy import ColumnElement, Engine, delete, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -254,6 +254,22 @@ class UserStore:
                 .where(col(SessionRow.user_id) == user_id, col(SessionRow.revoked_at).is_(None))
                 .values(revoked_at=time.time())
             )
+
+        return self._change(user_id, rules, apply)
+
+    def end_session(self, *, user_id: int, public_id: str, rules: ChangeRules) -> UserRecord:
+        """Mark one session of the user ended, in the same transaction as the rules' checks; the update
+        names the user too, so a session of anybody else is `NotFound` and stays live. Ending an ended
+        session changes nothing (when it ended stays recorded)."""
+
+        def apply(session: Session, _row: UserRow, _roles: frozenset[str]) -> None:
+            ended = session.exec(
+                update(SessionRow)
+                .where(col(SessionRow.user_id) == user_id, col(SessionRow.public_id) == public_id)
+                .values(revoked_at=func.coalesce(col(SessionRow.revoked_at), time.time()))
+            )
+            if ended.rowcount != 1:
+                raise NotFound(f"no session {public_id!r} of this user; GET /users/NAME/sessions lists them")
 
         return self._change(user_id, rules, apply)
 

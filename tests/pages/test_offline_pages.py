@@ -13,12 +13,13 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from rbac_api import Settings, create_app
 from rbac_api.guarded import app_targets
+from rbac_api.pages.console import CONSOLE_ASSETS_PATH, console_files
 from rbac_api.pages.vendor import ASSETS_PATH, served
 from tests.conftest import make_settings
 from tests.pages.references import css_imports, css_references, is_outside, page_references
 
 #: The pages a development service must serve; the tests below check these and any other HTML they find.
-EXPECTED_PAGES = {"/docs", "/docs/oauth2-redirect", "/graphql"}
+EXPECTED_PAGES = {"/docs", "/docs/oauth2-redirect", "/graphql", "/console"}
 BASE = "http://testserver"
 
 
@@ -58,7 +59,9 @@ def pages(client: TestClient) -> dict[str, str]:
     return html_pages(client)
 
 
-def test_the_service_serves_the_documentation_page_its_redirect_and_graphiql(pages: dict[str, str]) -> None:
+def test_the_service_serves_the_documentation_page_its_redirect_graphiql_and_the_console(
+    pages: dict[str, str],
+) -> None:
     assert set(pages) >= EXPECTED_PAGES
 
 
@@ -78,7 +81,8 @@ def test_every_file_a_page_references_is_served(client: TestClient, pages: dict[
 
 
 def test_every_vendored_file_is_one_a_page_loads(client: TestClient, pages: dict[str, str]) -> None:
-    assert loaded_files(client, pages) == {f"{BASE}{ASSETS_PATH}/{path}" for path in served()}
+    console = {f"{BASE}{CONSOLE_ASSETS_PATH}/{name}" for name in console_files()}
+    assert loaded_files(client, pages) - console == {f"{BASE}{ASSETS_PATH}/{path}" for path in served()}
 
 
 @pytest.mark.parametrize(
@@ -110,8 +114,8 @@ def production(tmp_path: Path) -> Iterator[TestClient]:
         yield client
 
 
-def test_production_serves_no_page_and_no_vendored_file(production: TestClient) -> None:
-    assert html_pages(production) == {}
+def test_production_serves_the_console_alone_and_no_vendored_file(production: TestClient) -> None:
+    assert set(html_pages(production)) == {"/console"}
     assert production.get("/static/vendor/react-18.2.0/umd/react.production.min.js").status_code == 404
 
 
@@ -121,16 +125,16 @@ def test_production_with_the_ide_turned_on_serves_graphiql_with_its_files_but_no
     settings: Settings = make_settings(tmp_path, env="production", graphql_ide=True)
     with TestClient(create_app(settings)) as client:
         pages = html_pages(client)
-        assert set(pages) == {"/graphql"}
+        assert set(pages) == {"/graphql", "/console"}
         assert [url for where, url in references(client, pages) if is_outside(url, where)] == []
         assert client.get("/static/vendor/react-18.2.0/umd/react.production.min.js").status_code == 200
 
 
 def test_behind_a_path_prefix_the_pages_load_their_files_below_it(settings: Settings) -> None:
     with TestClient(create_app(settings), root_path="/rbac") as client:
-        for page in ("/rbac/docs", "/rbac/graphql"):
+        for page in ("/rbac/docs", "/rbac/graphql", "/rbac/console"):
             urls = page_references(client.get(page, headers={"Accept": "text/html"}).text).urls
             files = [url for url in urls if not url.startswith("data:")]
             assert files
-            assert all(url.startswith("/rbac/static/vendor/") for url in files)
+            assert all(url.startswith(("/rbac/static/vendor/", "/rbac/console/assets/")) for url in files)
             assert {client.get(url).status_code for url in files} == {200}

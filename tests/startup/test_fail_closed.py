@@ -135,9 +135,10 @@ def test_fastapi_openapi_document_is_public_by_name() -> None:
     assert targets["GET /openapi.json"].public == "FastAPI's API documentation"
 
 
-def test_the_documentation_pages_and_their_files_are_public_with_a_reason() -> None:
+def test_the_pages_and_their_files_are_public_with_a_reason() -> None:
     targets = {t.name: t for t in app_targets(assemble_app())}
-    for name in ("GET /docs", "GET /docs/oauth2-redirect", "GET /static/vendor/{url_path:path}"):
+    pages = ("GET /docs", "GET /docs/oauth2-redirect", "GET /static/vendor/{url_path:path}", "GET /console")
+    for name in (*pages, "GET /console/assets/{name}"):
         assert "no data" in str(targets[name].public)
 
 
@@ -156,7 +157,7 @@ def test_the_service_itself_has_nothing_unguarded() -> None:
 
 
 def test_the_services_public_routes_say_why() -> None:
-    pages = ("/docs", "/static/vendor/")
+    pages = ("/docs", "/static/vendor/", "/console")
     targets = app_targets(assemble_app())
     public = {t.name: t.public for t in targets if t.public and not t.name.split()[1].startswith(pages)}
     assert set(public) == {
