@@ -48,7 +48,7 @@ from rbac_api.store.service_clients import ServiceClientStore
 from rbac_api.store.sessions import SessionStore
 from rbac_api.store.throttle import RateEventStore
 from rbac_api.store.users import UserStore
-from rbac_api.transport.access_log import redact_access_log
+from rbac_api.transport.access_log import AccessLog, take_over_access_log
 from rbac_api.transport.body_limit import BodyLimit
 from rbac_api.transport.refusals import GRAPHQL_PATH
 from rbac_api.transport.route_index import install_route_index
@@ -127,7 +127,7 @@ def create_app(
     or `AppCheckError` (unguarded routes or fields, scopes the policy lacks) instead of starting.
     """
     rbac = build_runtime(settings)
-    redact_access_log()
+    take_over_access_log()
     app = assemble_app(
         routers,
         production=settings.env == "production",
@@ -140,6 +140,8 @@ def create_app(
     router = graphql_router(schema, settings)
     app.state.graphql_executor = router.executor
     app.include_router(router, prefix=GRAPHQL_PATH)
+    if settings.access_log:
+        app.add_middleware(AccessLog)  # outermost: refusals by the body limit are logged too
     targets = app_targets(app)
     for warning in verify_app(targets, rbac.engine.policy):
         log.warning("%s", warning)

@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     graphql_ide: bool | None = None
     #: Queries over GET (never mutations).
     graphql_allow_get: bool = True
+    #: One line per request on standard output, in uvicorn's format, secrets in query strings redacted.
+    access_log: bool = True
+    #: Traces and metrics through `opentelemetry-instrumentation-fastapi` (`pip install 'rbac-api[otel]'`).
+    #: Off: FastAPI's own per-request OpenTelemetry probe is skipped as well.
+    opentelemetry: bool = False
 
     def dev_default(self, value: bool | None) -> bool:
         """Resolve an on-in-development, off-in-production switch."""
