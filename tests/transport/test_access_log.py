@@ -106,7 +106,7 @@ def _written(capsys: pytest.CaptureFixture[str]) -> list[str]:
 def test_each_request_is_logged_once_in_uvicorns_format(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with TestClient(create_app(make_settings(tmp_path, access_log=True))) as client:
         _written(capsys)
         assert client.get("/health?verbose=1").status_code == 200
         assert client.get("/nowhere").status_code == 404
@@ -119,7 +119,7 @@ def test_each_request_is_logged_once_in_uvicorns_format(
 def test_the_logged_line_carries_no_secret_of_the_query_string(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with TestClient(create_app(make_settings(tmp_path, access_log=True))) as client:
         _written(capsys)
         client.get("/health?access_token=s3cr3t-one&x=1&acc%65ss_token=s3cr3t-two")
     assert _written(capsys) == [
