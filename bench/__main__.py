@@ -18,7 +18,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import cli_startup, gql, lifecycle, micro, objects, policy_size, report, rest, scale_report, storm
+from bench import (
+    cli_startup,
+    gql,
+    lifecycle,
+    micro,
+    objects,
+    overhead,
+    policy_size,
+    report,
+    rest,
+    scale_report,
+    storm,
+)
 from bench.findings import FINDINGS
 from bench.load import REPO, SERVICE
 from bench.report import Section
@@ -56,6 +68,7 @@ def _rows(args: argparse.Namespace, workdir: Path) -> dict[str, Callable[[], Sec
         "9": lambda: lifecycle.lifecycle_overhead(workdir / "9", r, s),
         "8": lambda: cli_startup.section(workdir / "8", r),
         "10": lambda: objects.section(workdir / "10", r),
+        "11": lambda: overhead.section(workdir / "11", r, s),
     }
 
 
@@ -141,7 +154,7 @@ def _document(sections: list[Section], command: str, started: float, loads: tupl
 
 
 def _preflight(rows: set[str]) -> None:
-    load_rows = rows & {"3", "4", "5", "6", "7", "9", "scale"}
+    load_rows = rows & {"3", "4", "5", "6", "7", "9", "11", "scale"}
     missing = [tool for tool in ("wrk", "taskset") if load_rows and shutil.which(tool) is None]
     if missing:
         sys.exit(f"bench needs {' and '.join(missing)} on PATH: apt-get install -y wrk util-linux")

@@ -32,6 +32,18 @@ Changed in rbac_api (each a separate commit, every test passing, no check remove
   every request in flight read the database in its own worker thread (64 at once under wrk). Now one read,
   the others wait for it. The same change fixes a race: a read overlapping an invalidation (this instance
   disabling the user) could put the old state back for `user_cache_seconds`; it is no longer cached (test).
+- **Route matching linear in the table** (issue 15, row 11; `transport/route_index.py`): FastAPI 0.165
+  tries every included router in turn, each walking its routes (twice for the one that matches, with scope
+  bookkeeping per route): 64% of the in-process time of a route included after the service's own. A
+  `RouteIndex` now files every route as served under its first path segment and tries only the request's
+  bucket, in table order; FastAPI's router still answers what matches nothing (redirects, 404).
+- **`/health`** (`rest/system.py`, `rest/health.py`): two dependencies and FastAPI's `jsonable_encoder`
+  path per call; now no dependency and a body encoded once per state it reports.
+- **The access log** (`transport/access_log.py`): uvicorn's line cost ~23 µs (a logging record, a filter,
+  a formatter, a write and a flush per request). The service writes the same line itself, buffered, at
+  most 0.1 s late; `RBAC_ACCESS_LOG=false` turns it off.
+- **FastAPI's native OpenTelemetry probe** (`transport/telemetry.py`): off unless `RBAC_OPENTELEMETRY=true`,
+  which instruments the app with `opentelemetry-instrumentation-fastapi` instead.
 
 Run-to-run variation seen while building this (three full `make bench` runs on 2026-11-29, same machine,
 other work running): `/users/me` vs the tutorial way 5.81x, 6.00x, 6.07x (target 6x); login throughput
@@ -44,16 +56,9 @@ Found, not changed here (for the owners of those parts):
 - **FastAPI's own cost per dependency**: `solve_dependencies` evaluates `cast(Callable[..., Any], ...)` per
   sub-dependency (a `collections.abc.Callable[...]` subscription, not cached): ~10% of a `/users/me`
   request's samples before the changes above. Fewer dependencies per route is the only lever on our side.
-- **Route matching**: FastAPI 0.165's included-router matching is a visible share of the bare route's time
-  (it is registered after all the service's routes); it is why a bare route registered first would flatter
-  the ratio.
-- **FastAPI's native telemetry probe**: FastAPI 0.165 asks three OpenTelemetry globals on every request
-  whether a provider is configured (`NativeTelemetry.enabled`, ~9% of the event loop's samples on
-  `/users/me`); skipping it made in-process `/users/me` 7.5% faster (bench/variants.py `tuned`).
-  `FastAPI(telemetry={"tracing": False, "metrics": False, "logs": False})` in `assemble_app` would do it for
-  deployments without OpenTelemetry: a product decision for `rbac_api/app.py`, so not changed here. With
-  `tuned` (this plus `gc.freeze()`), row 3 over HTTP gave `/users/me` 3,908/s and the tutorial 729/s: the
-  ratio to the tutorial way stayed at 5.9x, because both sides sped up with the machine.
+- **Route position within one first segment** (row 11): the index tries a bucket's routes in order, and
+  `/users` holds 17 (sessions, then users): the last of them still pays ~16 pattern matches. A second
+  level (by the first two static segments) would remove that; not needed for the row's targets.
 - **Garbage collection**: with fresh tokens the verified-token cache keeps ~10,000 entries of a few objects
   each alive, and every full collection walks them plus the framework's ~150,000 objects; in-process this
   was up to ~50 µs per request amortised. `gc.freeze()` after start-up (bench/variants.py `frozen`) took

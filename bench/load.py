@@ -30,16 +30,25 @@ class Server:
     """`uvicorn --factory <app>` in its own process, one worker, optionally pinned with `taskset`.
 
     The same uvicorn settings for every app: uvloop + httptools (uvicorn's `auto` with `uvicorn[standard]`),
-    access log off, log level warning.
+    access log off unless `access_log` (then written to `log`), log level warning.
     """
 
     def __init__(
-        self, factory: str, env: dict[str, str], *, cpus: str | None, log: Path, cwd: Path = REPO
+        self,
+        factory: str,
+        env: dict[str, str],
+        *,
+        cpus: str | None,
+        log: Path,
+        cwd: Path = REPO,
+        access_log: bool = False,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         argv = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1"]
-        argv += ["--port", str(self.port), "--workers", "1", "--no-access-log", "--log-level", "warning"]
+        argv += ["--port", str(self.port), "--workers", "1", "--log-level", "warning"]
+        if not access_log:
+            argv.append("--no-access-log")
         if cpus is not None:
             argv = ["taskset", "-c", cpus, *argv]
         self._log = log.open("ab")

@@ -58,9 +58,11 @@ from rbac_api.store.service_clients import ServiceClientStore
 from rbac_api.store.sessions import SessionStore
 from rbac_api.store.throttle import RateEventStore
 from rbac_api.store.users import UserStore
-from rbac_api.transport.access_log import redact_access_log
+from rbac_api.transport.access_log import AccessLog, take_over_access_log
 from rbac_api.transport.body_limit import BodyLimit
 from rbac_api.transport.refusals import GRAPHQL_PATH
+from rbac_api.transport.route_index import install_route_index
+from rbac_api.transport.telemetry import fastapi_options, instrument, require_instrumentation
 
 log = logging.getLogger("rbac_api.startup")
 
@@ -135,8 +137,10 @@ def create_app(
     Raises `ConfigError` (one line naming the fix), `PolicyError` (every problem as `file:line: message`)
     or `AppCheckError` (unguarded routes or fields, scopes the policy lacks) instead of starting.
     """
+    if settings.opentelemetry:
+        require_instrumentation()
     rbac = build_runtime(settings)
-    redact_access_log()
+    take_over_access_log()
     app = assemble_app(
         routers,
         production=settings.env == "production",
@@ -144,12 +148,17 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         graphql_ide=settings.dev_default(settings.graphql_ide),
         console=settings.console,
+        opentelemetry=settings.opentelemetry,
     )
     schema = graphql_schema if graphql_schema is not None else build_schema()
     app.state.graphql_schema = schema
     router = graphql_router(schema, settings)
     app.state.graphql_executor = router.executor
     app.include_router(router, prefix=GRAPHQL_PATH)
+    if settings.access_log:
+        app.add_middleware(AccessLog)  # outermost: refusals by the body limit are logged too
+    if settings.opentelemetry:
+        instrument(app)
     targets = app_targets(app)
     for warning in verify_app(targets, rbac.engine.policy):
         log.warning("%s", warning)
@@ -176,6 +185,7 @@ def assemble_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     graphql_ide: bool = False,
     console: bool = True,
+    opentelemetry: bool = False,
 ) -> FastAPI:
     """The service's routes, error handling and body limit, without the runtime: what the start-up checks
     walk. The limit is middleware, so it covers every route, an application's own included. `/docs` (in
@@ -188,6 +198,7 @@ def assemble_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        **fastapi_options(enabled=opentelemetry),
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
@@ -207,6 +218,7 @@ def assemble_app(
         *routers,
     ):
         app.include_router(router, responses=TRANSPORT_RESPONSES)
+    install_route_index(app)  # the last route costs what the first does (docs/benchmarks.md, row 11)
     return app
 
 

@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     #: The policy console at `/console`: read-only, and every view needs a token with `policy:read`, so it
     #: is on in production too. Off: `/console` and its files are a 404.
     console: bool = True
+    #: One line per request on standard output, in uvicorn's format, secrets in query strings redacted.
+    access_log: bool = True
+    #: Traces and metrics through `opentelemetry-instrumentation-fastapi` (`pip install 'rbac-api[otel]'`).
+    #: Off: FastAPI's own per-request OpenTelemetry probe is skipped as well.
+    opentelemetry: bool = False
 
     def dev_default(self, value: bool | None) -> bool:
         """Resolve an on-in-development, off-in-production switch."""

@@ -53,6 +53,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "login_max_failures": 10_000,
         "login_max_failures_per_address": 10_000,
         "signup_max_per_address": 10_000,
+        # In-process apps would write an access line per request into the output of every test:
+        # tests/transport/test_access_log.py turns it on (real servers have it on; their output is a file).
+        "access_log": False,
     }
     values.update(overrides)
     return Settings(**values)

@@ -51,6 +51,8 @@ def serve(host: str, port: int, workers: int) -> None:
         "host": host,
         "port": port,
         "log_config": log_config(),
+        # The service writes its own access line (RBAC_ACCESS_LOG); uvicorn's would be a second one.
+        "access_log": False,
         "http": head_limited(settings.max_header_bytes),
         # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: only the proxies listed.
         "proxy_headers": settings.forwarded_allow_ips is not None,

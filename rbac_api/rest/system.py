@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, Security
+from fastapi import APIRouter, Request, Response, Security
 from fastapi.responses import JSONResponse
 
 from rbac_api.core.errors import RETRY_AFTER_OUTAGE
@@ -13,6 +12,7 @@ from rbac_api.core.principal import Principal
 from rbac_api.reload import PolicyReloader
 from rbac_api.rest.deps import RbacDep, current_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
+from rbac_api.rest.health import HEALTH_BODY, JSON, HealthOut
 from rbac_api.rest.schemas import PolicyOut, RoleOut
 from rbac_api.rest.targets import public_route
 
@@ -68,28 +68,21 @@ async def get_reloader(request: Request) -> PolicyReloader:
 @router.get(
     "/health",
     openapi_extra=public_route("readiness probe; shows no user data"),
+    response_model=HealthOut,
     responses={503: {"description": "The database is unavailable (`database: unavailable`)"}},
 )
-async def health(
-    rbac: RbacDep, reloader: Annotated[PolicyReloader, Depends(get_reloader)], response: Response
-) -> dict[str, Any]:
+async def health(request: Request) -> Response:
     """Readiness, this process's pid, whether the database answers and the policy version it enforces.
 
     503 while the database does not answer (probed at most once a second, off the event loop);
     `degraded` then, and while the last policy change is rejected (the previous version stays in force,
     `error` says why).
     """
-    policy = reloader.engine.policy
-    state: dict[str, Any] = {"version": policy.version, "loaded_at": policy.loaded_at.isoformat()}
-    if reloader.error is not None:
-        state["error"] = reloader.error
-    database = await rbac.database.reachable()
-    if not database:
-        response.status_code = 503
-        response.headers["Retry-After"] = str(RETRY_AFTER_OUTAGE)
-    return {
-        "status": "ok" if database and reloader.error is None else "degraded",
-        "pid": os.getpid(),
-        "database": "ok" if database else "unavailable",
-        "policy": state,
-    }
+    # Load balancers call this all the time: no dependency to resolve, and the body is encoded again only
+    # when what it reports changes (`HEALTH_BODY`).
+    state = request.app.state
+    database = await state.rbac.database.reachable()
+    body = HEALTH_BODY.encode(state.reloader, database=database)
+    if database:
+        return Response(body, media_type=JSON)
+    return Response(body, 503, {"Retry-After": str(RETRY_AFTER_OUTAGE)}, media_type=JSON)

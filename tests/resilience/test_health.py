@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -16,6 +17,8 @@ import anyio
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+from rbac_api.core.errors import RETRY_AFTER_OUTAGE, Unavailable
+from rbac_api.rest.targets import served_routes
 from rbac_api.runtime import Rbac
 from rbac_api.services.database_probe import PROBE_TTL, DatabaseProbe
 from rbac_api.store.database import ping
@@ -133,3 +136,45 @@ def test_a_probe_that_got_no_worker_thread_in_time_does_not_block_the_next() -> 
         return starved, False
 
     assert run_async(ask_starved_then_free) == (False, True)
+
+
+def test_health_reports_a_policy_put_in_force_since_the_last_answer(client: TestClient, rbac: Rbac) -> None:
+    before = client.get("/health").json()["policy"]
+    rbac.engine.swap(
+        replace(rbac.engine.policy, version="f" * 12, loaded_at=datetime(2031, 1, 2, tzinfo=UTC))
+    )
+    after = client.get("/health").json()["policy"]
+    assert before["version"] != after["version"]
+    assert after == {"version": "f" * 12, "loaded_at": "2031-01-02T00:00:00+00:00"}
+
+
+def test_health_reports_a_rejected_policy_change_as_degraded_with_its_error(client: TestClient) -> None:
+    assert client.get("/health").json()["status"] == "ok"
+    client.app.state.reloader.error = "policies/roles.yaml:3: unknown scope 'x:y'"  # type: ignore[attr-defined]
+    body = client.get("/health").json()
+    assert (body["status"], body["database"]) == ("degraded", "ok")
+    assert body["policy"]["error"] == "policies/roles.yaml:3: unknown scope 'x:y'"
+
+
+def test_health_answers_503_with_retry_after_once_the_database_stops_answering(
+    client: TestClient, rbac: Rbac
+) -> None:
+    answers = iter([None])
+
+    def ping() -> None:
+        if next(answers, "down") == "down":
+            raise Unavailable("down")
+
+    client.app.state.rbac = replace(rbac, database=DatabaseProbe(ping, ttl=0))  # type: ignore[attr-defined]
+    assert client.get("/health").status_code == 200
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == str(RETRY_AFTER_OUTAGE)
+    assert response.json()["database"] == "unavailable"
+    assert response.json()["status"] == "degraded"
+
+
+def test_the_health_route_resolves_no_dependency(client: TestClient) -> None:
+    """A load balancer's poll pays for no dependency resolution (and so never for a sync one's thread)."""
+    (route,) = [view for _route, view in served_routes(client.app) if view.path == "/health"]  # type: ignore[arg-type]
+    assert route.dependant.dependencies == []

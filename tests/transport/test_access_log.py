@@ -1,9 +1,11 @@
-"""Credentials sent in a URL's query string never reach the access log; the rest of the line does."""
+"""One access line per request (none with RBAC_ACCESS_LOG=false); credentials sent in a URL's query string
+never reach it, the rest of the line does."""
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rbac_api import create_app
-from rbac_api.transport.access_log import ACCESS_LOGGER, QUERY_SECRETS_FILTER
+from rbac_api.transport.access_log import ACCESS_LINES, ACCESS_LOGGER, FLUSH_SECONDS, QUERY_SECRETS_FILTER
 from tests.conftest import make_settings
 from tests.servers import EXE, TLS, start_server, stop_server, wait_until
 
@@ -94,3 +96,65 @@ def test_a_real_server_logs_the_request_without_the_secrets(tmp_path: Path, comm
         stop_server(server)
     assert "s3cr3t" not in server.log()
     assert '"GET /health?access_token=[redacted]&verbose=1&Password=[redacted] HTTP/1.1" 200' in server.log()
+
+
+def _written(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    ACCESS_LINES.flush()
+    return [line for line in capsys.readouterr().out.splitlines() if line.startswith("INFO:")]
+
+
+def test_each_request_is_logged_once_in_uvicorns_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with TestClient(create_app(make_settings(tmp_path, access_log=True))) as client:
+        _written(capsys)
+        assert client.get("/health?verbose=1").status_code == 200
+        assert client.get("/nowhere").status_code == 404
+    assert _written(capsys) == [
+        'INFO:     testclient:50000 - "GET /health?verbose=1 HTTP/1.1" 200 OK',
+        'INFO:     testclient:50000 - "GET /nowhere HTTP/1.1" 404 Not Found',
+    ]
+
+
+def test_the_logged_line_carries_no_secret_of_the_query_string(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with TestClient(create_app(make_settings(tmp_path, access_log=True))) as client:
+        _written(capsys)
+        client.get("/health?access_token=s3cr3t-one&x=1&acc%65ss_token=s3cr3t-two")
+    assert _written(capsys) == [
+        'INFO:     testclient:50000 - "GET /health?access_token=[redacted]&x=1&acc%65ss_token=[redacted] '
+        'HTTP/1.1" 200 OK'
+    ]
+
+
+def test_no_line_is_written_with_the_access_log_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with TestClient(create_app(make_settings(tmp_path, access_log=False))) as client:
+        _written(capsys)
+        assert client.get("/health").status_code == 200
+    assert _written(capsys) == []
+
+
+def test_a_real_server_with_the_access_log_off_writes_no_line(tmp_path: Path) -> None:
+    server = start_server(tmp_path, RBAC_ACCESS_LOG="false")
+    try:
+        assert httpx.get(server.url + "/users/me", verify=TLS).status_code == 401
+        assert httpx.get(server.url + "/health", verify=TLS).status_code == 200
+        time.sleep(3 * FLUSH_SECONDS)
+    finally:
+        stop_server(server)
+    assert '"GET /users/me' not in server.log()
+    assert '"GET /health' not in server.log()
+
+
+@pytest.mark.parametrize("command", SERVERS.values(), ids=SERVERS.keys())
+def test_a_real_server_logs_a_request_once(tmp_path: Path, command: tuple[str, ...]) -> None:
+    server = start_server(tmp_path, command=command)
+    try:
+        assert httpx.get(server.url + "/users/me?once=1", verify=TLS).status_code == 401
+        wait_until(lambda: "/users/me?once=1" in server.log())
+    finally:
+        stop_server(server)
+    assert server.log().count('"GET /users/me?once=1 HTTP/1.1" 401 Unauthorized') == 1
