@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import binascii
 import logging
+import re
 import time
 import uuid
 from collections.abc import Iterable
@@ -11,6 +13,9 @@ from typing import Any
 
 import jwt
 from jwt.algorithms import HMACAlgorithm
+from jwt.api_jws import PyJWS
+from jwt.exceptions import DecodeError
+from jwt.utils import base64url_decode, base64url_encode
 
 from rbac_api.core.errors import INVALID_TOKEN_MESSAGE, NotAuthenticated
 from rbac_api.core.keys import KeySet, VerificationKey
@@ -95,6 +100,7 @@ class TokenCodec:
             self._headers["kid"] = keys.signing_kid
         # Options given once to a private PyJWT rather than per call: pyjwt merges per-call options each time.
         self._jwt = jwt.PyJWT(options={"require": list(REQUIRED_CLAIMS), "strict_aud": True})
+        self._jwt._jws = _SegmentCheckedJWS(options=self._jwt._get_sig_options())
         #: The one HMAC key (no `kid` to look up), or None with asymmetric keys.
         self._secret = None if keys.asymmetric else keys.verifying[None]
         if not keys.asymmetric:
@@ -169,6 +175,38 @@ class TokenCodec:
         if key is None:
             raise _invalid("unknown kid")
         return key
+
+
+#: pyjwt's base64url alphabet (RFC 4648 section 5), without padding.
+_BASE64URL = re.compile(rb"[A-Za-z0-9_-]*")
+
+
+class _SegmentCheckedJWS(PyJWS):
+    """pyjwt's JWS with the same strict base64url rule for each segment, checked by one regular expression.
+
+    pyjwt (2.15) tests each byte of every segment in a Python generator: ~25 µs of the ~40 µs a decode of
+    one of our tokens takes, paid for every new token. The rule is pyjwt's, unchanged: a property test holds
+    this function equal to pyjwt's own for all inputs (tests/auth/test_token_segments.py).
+    """
+
+    @staticmethod
+    def _decode_base64url_segment(segment: bytes, name: str) -> bytes:
+        stripped = segment.rstrip(b"=")
+        padding = len(segment) - len(stripped)
+        if (
+            padding > 2
+            or (padding and len(segment) % 4 != 0)
+            or len(stripped) % 4 == 1
+            or _BASE64URL.fullmatch(stripped) is None
+        ):
+            raise DecodeError(f"Invalid {name} padding")
+        try:
+            decoded = base64url_decode(stripped)
+        except (TypeError, binascii.Error) as err:
+            raise DecodeError(f"Invalid {name} padding") from err
+        if base64url_encode(decoded) != stripped:  # non-zero bits past the last byte: not canonical
+            raise DecodeError(f"Invalid {name} padding")
+        return decoded
 
 
 def _claims_from(payload: dict[str, Any]) -> AccessClaims:
