@@ -19,6 +19,7 @@ from rbac_api.core.errors import Unavailable
 from rbac_api.core.passwords import PasswordHasher
 from rbac_api.core.tokens import TokenCodec
 from rbac_api.graphql.execution import Executor
+from rbac_api.graphql.fast_path import install_fast_path
 from rbac_api.graphql.limits import Limits
 from rbac_api.graphql.router import RbacGraphQLRouter
 from rbac_api.graphql.schema import build_schema
@@ -154,6 +155,7 @@ def create_app(
     app.state.graphql_schema = schema
     router = graphql_router(schema, settings)
     app.state.graphql_executor = router.executor
+    install_fast_path(router)
     app.include_router(router, prefix=GRAPHQL_PATH)
     if settings.access_log:
         app.add_middleware(AccessLog)  # outermost: refusals by the body limit are logged too

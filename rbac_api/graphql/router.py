@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -60,9 +60,7 @@ class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         try:
             return await super().run(request, context, root_value)
         except HTTPException as exc:
-            # Only POST carries every operation: a 405 here is an operation sent over GET.
-            headers = {"Allow": "POST"} if exc.status_code == 405 else None
-            return transport_refusal(exc.status_code, exc.reason, headers)
+            return self.refusal(exc)
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
         """Strawberry refuses a body that is not JSON with a 400; it is a 415 (Unsupported Media Type)."""
@@ -94,26 +92,52 @@ class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         root_value: Any,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        allowed = OperationType.from_http(request_adapter.method)
-        if not self.allow_queries_via_get and request_adapter.method == "GET":
+        return await self.run_operation(
+            request_adapter.method,
+            query=request_data.query,
+            variables=request_data.variables,
+            operation_name=request_data.operation_name,
+            context=context,
+        )
+
+    async def run_operation(
+        self,
+        method: Literal["GET", "POST"],
+        *,
+        query: object,
+        variables: dict[str, Any] | None,
+        operation_name: object,
+        context: GraphQLContext,
+    ) -> ExecutionResult:
+        """One operation sent with `method`; `HTTPException` for what HTTP refuses (no query, a mutation
+        over GET). Both ways into `/graphql` run it: Strawberry's view and the JSON fast path."""
+        allowed = OperationType.from_http(method)
+        if not self.allow_queries_via_get and method == "GET":
             allowed -= {OperationType.QUERY}
-        if not request_data.query:
+        if not query or not isinstance(query, str):
             raise HTTPException(400, "No GraphQL query found in the request")
-        if not isinstance(request_data.operation_name, str | None):
+        if not isinstance(operation_name, str | None):
             raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null")
         try:
             result = await self.executor.execute(
-                query=request_data.query,
-                variables=request_data.variables,
-                operation_name=request_data.operation_name,
+                query=query,
+                variables=variables,
+                operation_name=operation_name,
                 context=context,
                 allowed=allowed,
             )
         except InvalidOperationTypeError as exc:
-            status = 405 if request_adapter.method == "GET" else 400
-            reason = exc.as_http_error_reason(request_adapter.method)
+            status = 405 if method == "GET" else 400
+            reason = exc.as_http_error_reason(method)
             raise HTTPException(status, f"{reason}; send it with POST" if status == 405 else reason) from None
         return ExecutionResult(data=result.data, errors=result.errors)
+
+    @staticmethod
+    def refusal(exc: HTTPException) -> JSONResponse:
+        """The answer to a request refused before execution."""
+        # Only POST carries every operation: a 405 here is an operation sent over GET.
+        headers = {"Allow": "POST"} if exc.status_code == 405 else None
+        return transport_refusal(exc.status_code, exc.reason, headers)
 
 
 def transport_refusal(status: int, reason: str, headers: dict[str, str] | None = None) -> JSONResponse:
