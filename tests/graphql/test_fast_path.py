@@ -120,3 +120,27 @@ def test_a_mutation_over_the_short_path_runs_once(client: TestClient, admin_toke
     assert (status, body.get("errors")) == (200, None)
     users = client.get("/users?limit=100", headers={"authorization": f"Bearer {admin_token}"}).json()
     assert [u["username"] for u in users["items"]].count("fastpath") == 1
+
+
+def test_dependency_overrides_send_every_request_down_fastapis_path(
+    client: TestClient, admin_token: str
+) -> None:
+    from rbac_api.graphql.context import GraphQLContext, graphql_context
+
+    app = client.app
+    rbac = app.state.rbac  # type: ignore[attr-defined]
+
+    async def anonymous() -> GraphQLContext:
+        from rbac_api.core.principal import ANONYMOUS
+
+        return GraphQLContext(rbac, ANONYMOUS, None, None)
+
+    app.dependency_overrides[graphql_context] = anonymous  # type: ignore[attr-defined]
+    try:
+        body = json.dumps({"query": "{ me { username } }"}).encode()
+        headers = {"content-type": "application/json", "authorization": f"Bearer {admin_token}"}
+        status, _, answer = post(client, body, headers)
+        assert (status, answer["data"]) == (200, {"me": None})
+        assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    finally:
+        app.dependency_overrides.clear()  # type: ignore[attr-defined]
