@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rbac_api import Settings, create_app
+from rbac_api.graphql.schema import RbacSchema, build_schema
 from rbac_api.runtime import Rbac
 from rbac_api.store.change_rules import ChangeRules
 from tests.databases import fresh_database_url
@@ -56,6 +57,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         # In-process apps would write an access line per request into the output of every test:
         # tests/transport/test_access_log.py turns it on (real servers have it on; their output is a file).
         "access_log": False,
+        # No in-process test edits a watched policy directory (tests/reload does, on real servers); a watch
+        # costs each app 20 ms at shutdown, waiting for its thread to see the stop.
+        "policy_watch": False,
     }
     values.update(overrides)
     return Settings(**values)
@@ -66,9 +70,16 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def graphql_schema() -> RbacSchema:
+    """The service's own schema (`build_schema`), built once per test process: it holds no state of an
+    app (each app has its own executor and document cache), and building it costs 10-20 ms an app."""
+    return build_schema()
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+def client(settings: Settings, graphql_schema: RbacSchema) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, graphql_schema=graphql_schema)) as test_client:
         yield test_client
 
 

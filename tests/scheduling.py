@@ -27,6 +27,7 @@ LONG = (
     "reload/test_hot_reload.py",
     "resilience",
     "concurrency/test_races.py",
+    "concurrency/test_membership_races.py",
     "browser",
     "transport/test_head_limit.py",
     "api_tokens/test_interoperability.py",

@@ -8,7 +8,6 @@ REST dependency and the GraphQL permission classes apply.
 from __future__ import annotations
 
 import functools
-import inspect
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rbac_api.core.principal import Membership, Principal
+from rbac_api.policy.definitions import definition
 from rbac_api.policy.model import Location, Policy
 from rbac_api.policy.reach import reachable_scopes
 
@@ -198,17 +198,11 @@ def code_location(thing: object) -> Location | None:
 def _definition(thing: object) -> tuple[str, int] | None:
     """The source file and first line of `thing`, found once per function or class.
 
-    Finding them reads and tokenizes the source (and parses the whole module, for a class): most of what
-    `create_app` cost before this cache, paid again by every app built in one process (each test, each
-    `policy` command). A definition does not move while the process runs.
+    Even found cheaply (`definition`), that is most of what `create_app` cost before this cache, paid again
+    by every app built in one process (each test, each `policy` command). A definition does not move while
+    the process runs.
     """
-    try:
-        unwrapped = inspect.unwrap(thing) if callable(thing) else thing
-        source = inspect.getsourcefile(unwrapped)  # type: ignore[arg-type]
-        line = inspect.getsourcelines(unwrapped)[1]  # type: ignore[arg-type]
-    except (TypeError, OSError, ValueError):
-        return None
-    return None if source is None else (source, line)
+    return definition(thing)
 
 
 def _path_pattern(template: str) -> re.Pattern[str]:

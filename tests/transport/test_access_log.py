@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from rbac_api import create_app
 from rbac_api.transport.access_log import ACCESS_LINES, ACCESS_LOGGER, FLUSH_SECONDS, QUERY_SECRETS_FILTER
 from tests.conftest import make_settings
-from tests.servers import EXE, TLS, start_server, stop_server, wait_until
+from tests.servers import EXE, TLS, Server, start_server, stop_server, wait_until
 
 ACCESS_FORMAT = '%s - "%s %s HTTP/%s" %d'  # uvicorn's access log call
 
@@ -85,17 +85,46 @@ SERVERS = {
 }
 
 
-@pytest.mark.parametrize("command", SERVERS.values(), ids=SERVERS.keys())
-def test_a_real_server_logs_the_request_without_the_secrets(tmp_path: Path, command: tuple[str, ...]) -> None:
-    server = start_server(tmp_path, command=command)
-    try:
-        target = "/health?access_token=s3cr3t-one&verbose=1&Password=s3cr3t-two"
-        assert httpx.get(server.url + target, verify=TLS).status_code == 200
-        wait_until(lambda: "/health?access_token=" in server.log())
-    finally:
-        stop_server(server)
-    assert "s3cr3t" not in server.log()
-    assert '"GET /health?access_token=[redacted]&verbose=1&Password=[redacted] HTTP/1.1" 200' in server.log()
+def _shared_server(tmp_path_factory: pytest.TempPathFactory, command: str) -> Iterator[Server]:
+    server = start_server(tmp_path_factory.mktemp("access-log"), command=SERVERS[command])
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def serve_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from _shared_server(tmp_path_factory, "rbac-api-serve")
+
+
+@pytest.fixture(scope="module")
+def uvicorn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from _shared_server(tmp_path_factory, "plain-uvicorn")
+
+
+@pytest.fixture(params=SERVERS.keys())
+def server(request: pytest.FixtureRequest) -> Server:
+    """A real server of each kind, started once for the module (a start costs 2-3 s of CPU): each test
+    sends requests of its own and waits until they are written (`logged`) before reading the log."""
+    shared: Server = request.getfixturevalue(
+        "serve_server" if request.param == "rbac-api-serve" else "uvicorn_server"
+    )
+    return shared
+
+
+def logged(server: Server, marker: str) -> str:
+    """The server's log once the request carrying `marker` is in it and every line it could have added
+    since has been written (lines are flushed within `FLUSH_SECONDS`)."""
+    wait_until(lambda: marker in server.log())
+    time.sleep(3 * FLUSH_SECONDS)
+    return server.log()
+
+
+def test_a_real_server_logs_the_request_without_the_secrets(server: Server) -> None:
+    target = "/health?access_token=s3cr3t-one&verbose=1&Password=s3cr3t-two"
+    assert httpx.get(server.url + target, verify=TLS).status_code == 200
+    log = logged(server, "/health?access_token=")
+    assert "s3cr3t" not in log
+    assert '"GET /health?access_token=[redacted]&verbose=1&Password=[redacted] HTTP/1.1" 200' in log
 
 
 def _written(capsys: pytest.CaptureFixture[str]) -> list[str]:
@@ -149,12 +178,7 @@ def test_a_real_server_with_the_access_log_off_writes_no_line(tmp_path: Path) ->
     assert '"GET /health' not in server.log()
 
 
-@pytest.mark.parametrize("command", SERVERS.values(), ids=SERVERS.keys())
-def test_a_real_server_logs_a_request_once(tmp_path: Path, command: tuple[str, ...]) -> None:
-    server = start_server(tmp_path, command=command)
-    try:
-        assert httpx.get(server.url + "/users/me?once=1", verify=TLS).status_code == 401
-        wait_until(lambda: "/users/me?once=1" in server.log())
-    finally:
-        stop_server(server)
-    assert server.log().count('"GET /users/me?once=1 HTTP/1.1" 401 Unauthorized') == 1
+def test_a_real_server_logs_a_request_once(server: Server) -> None:
+    assert httpx.get(server.url + "/users/me?once=1", verify=TLS).status_code == 401
+    log = logged(server, "/users/me?once=1")
+    assert log.count('"GET /users/me?once=1 HTTP/1.1" 401 Unauthorized') == 1
