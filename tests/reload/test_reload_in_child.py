@@ -116,3 +116,16 @@ def test_concurrent_reloads_end_with_the_newest_files(tmp_path: Path) -> None:
 
     anyio.run(both)
     assert {"viewer", "watcher"} <= set(loader.engine.policy.roles)
+
+
+def test_a_child_that_takes_too_long_is_stopped_and_the_reload_done_in_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    loader = reloader(tmp_path)
+    add_role(loader.directory, "viewer")
+    monkeypatch.setattr(reload_module, "CHILD_CODE", "import time; time.sleep(30)")
+    monkeypatch.setattr(reload_module, "CHILD_TIMEOUT_SECONDS", 0.5)
+    with caplog.at_level(logging.WARNING, "rbac_api.reload"):
+        assert anyio.run(reload_gently, loader) is True
+    assert "viewer" in loader.engine.policy.roles
+    assert "timed out after 0.5 seconds" in caplog.text
