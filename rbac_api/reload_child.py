@@ -1,10 +1,10 @@
 """The child process a large policy is checked and compiled in, so that the serving process keeps its CPU
 and its GIL for requests (`rbac_api.reload`).
 
-Protocol: the parent writes one pickle to stdin, `(directory, targets, version in force)`, and reads one
-from stdout: `("rejected", "file:line: message" lines)`, `("unchanged", version)` or `("policy", slices)`
-(`rbac_api.policy.transfer`). Started as `python -c` with `CHILD_CODE`, which lowers the child's priority
-before anything is imported.
+Protocol: the parent writes two pickles to stdin, `(directory, version in force)` then the app's targets
+(pickled once per process), and reads one from stdout: `("rejected", "file:line: message" lines)`,
+`("unchanged", version)` or `("policy", slices)` (`rbac_api.policy.transfer`). Started as `python -c`
+with `CHILD_CODE`, which lowers the child's priority before anything is imported.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def answer(directory: Path, targets: Sequence[Target], version: str) -> Answer:
 
 
 def main() -> None:
-    directory, targets, version = pickle.load(sys.stdin.buffer)  # noqa: S301 (from the serving process)
+    directory, version = pickle.load(sys.stdin.buffer)  # noqa: S301 (from the serving process)
+    targets = pickle.load(sys.stdin.buffer)  # noqa: S301 (from the serving process)
     pickle.dump(answer(directory, targets, version), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
     sys.stdout.buffer.flush()

@@ -4,6 +4,7 @@ errors, same policy as a reload in a thread; a child that fails leaves the reloa
 from __future__ import annotations
 
 import logging
+import pickle
 import shutil
 import sys
 from dataclasses import replace
@@ -129,3 +130,19 @@ def test_a_child_that_takes_too_long_is_stopped_and_the_reload_done_in_a_thread(
         assert anyio.run(reload_gently, loader) is True
     assert "viewer" in loader.engine.policy.roles
     assert "timed out after 0.5 seconds" in caplog.text
+
+
+def test_targets_that_cannot_be_pickled_leave_the_reload_to_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    loader = reloader(tmp_path)
+
+    def unpicklable() -> bytes:  # an application's route with a check of a type of its own
+        raise pickle.PicklingError("Can't pickle <class 'app.checks.IpCheck'>")
+
+    monkeypatch.setattr(loader, "pickled_targets", unpicklable)
+    add_role(loader.directory, "viewer")
+    with caplog.at_level(logging.WARNING, "rbac_api.reload"):
+        assert anyio.run(reload_gently, loader) is True
+    assert "viewer" in loader.engine.policy.roles
+    assert "cannot be sent to it" in caplog.text
