@@ -23,11 +23,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.http import process_result
 
 from rbac_api.graphql.context import graphql_context
-from rbac_api.graphql.router import JSON, RbacGraphQLRouter
+from rbac_api.graphql.router import JSON, RbacGraphQLRouter, media_type
 
 #: The members a single operation may have; any other sends the request down Strawberry's path.
 _MEMBERS = frozenset({"query", "variables", "operationName"})
-_JSON = JSON.encode()
 
 
 class JsonPostFastPath:
@@ -73,8 +72,7 @@ def _overridden(scope: Scope) -> bool:
 def _sends_json(scope: Scope) -> bool:
     for name, value in scope["headers"]:
         if name == b"content-type":
-            media_type: bytes = value.split(b";", 1)[0].strip().lower()
-            return media_type == _JSON
+            return media_type(value.decode("latin-1")) == JSON
     return False
 
 

@@ -65,7 +65,7 @@ class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
         """Strawberry refuses a body that is not JSON with a 400; it is a 415 (Unsupported Media Type)."""
         if request.method != "GET":
-            content_type = (request.content_type or "").split(";")[0].strip().lower()
+            content_type = media_type(request.content_type or "")
             if content_type != JSON:
                 raise HTTPException(415, _UNSUPPORTED.format(content_type or "a body without a type"))
         return await super().parse_http_body(request)
@@ -138,6 +138,11 @@ class RbacGraphQLRouter(GraphQLRouter[GraphQLContext, None]):
         # Only POST carries every operation: a 405 here is an operation sent over GET.
         headers = {"Allow": "POST"} if exc.status_code == 405 else None
         return transport_refusal(exc.status_code, exc.reason, headers)
+
+
+def media_type(content_type: str) -> str:
+    """`application/json` of `Application/JSON; charset=utf-8`: what decides which body `/graphql` takes."""
+    return content_type.split(";", 1)[0].strip().lower()
 
 
 def transport_refusal(status: int, reason: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -11,6 +11,8 @@ from rbac_api.rest.targets import public_route
 
 #: Versioned paths never change content, so they may be cached for good.
 CACHE_FOREVER = "public, max-age=31536000, immutable"
+#: The headers of every file served under a versioned or content-hashed name.
+IMMUTABLE_FILE_HEADERS = {"Cache-Control": CACHE_FOREVER, "X-Content-Type-Options": "nosniff"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,5 +25,4 @@ async def vendored_file(url_path: str) -> FileResponse:
     found = served().get(url_path)
     if found is None:
         raise HTTPException(404, "Not Found")
-    headers = {"Cache-Control": CACHE_FOREVER, "X-Content-Type-Options": "nosniff"}
-    return FileResponse(found.path, media_type=found.media_type, headers=headers)
+    return FileResponse(found.path, media_type=found.media_type, headers=IMMUTABLE_FILE_HEADERS)

@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from rbac_api.pages.assets import CACHE_FOREVER
+from rbac_api.pages.assets import IMMUTABLE_FILE_HEADERS
 from rbac_api.rest.targets import public_route
 
 CONSOLE_PATH = "/console"
@@ -98,5 +98,4 @@ async def console_file(name: str) -> Response:
     found = console_files().get(name)
     if found is None:
         raise HTTPException(404, "Not Found")
-    headers = {"Cache-Control": CACHE_FOREVER, "X-Content-Type-Options": "nosniff"}
-    return Response(found.content, media_type=found.media_type, headers=headers)
+    return Response(found.content, media_type=found.media_type, headers=IMMUTABLE_FILE_HEADERS)

@@ -71,30 +71,6 @@ def test_a_scope_the_code_requires_is_checked_in_the_child_too(tmp_path: Path) -
     assert "users:read" in loader.error
 
 
-def test_a_child_that_cannot_start_leaves_the_reload_to_a_thread(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    loader = reloader(tmp_path)
-    add_role(loader.directory, "viewer")
-    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
-    with caplog.at_level(logging.WARNING, "rbac_api.reload"):
-        assert anyio.run(reload_gently, loader) is True
-    assert "viewer" in loader.engine.policy.roles
-    assert "policy check in a child process failed" in caplog.text
-
-
-def test_a_child_that_dies_leaves_the_reload_to_a_thread(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    loader = reloader(tmp_path)
-    add_role(loader.directory, "viewer")
-    monkeypatch.setattr(reload_module, "CHILD_CODE", "import sys; sys.exit('out of memory')")
-    with caplog.at_level(logging.WARNING, "rbac_api.reload"):
-        assert anyio.run(reload_gently, loader) is True
-    assert "viewer" in loader.engine.policy.roles
-    assert "exit status 1: out of memory" in caplog.text
-
-
 def test_a_small_policy_is_reloaded_in_a_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     loader = reloader(tmp_path, offload_bytes=OFFLOAD_BYTES)
     assert loader.files_size() < OFFLOAD_BYTES
@@ -119,30 +95,34 @@ def test_concurrent_reloads_end_with_the_newest_files(tmp_path: Path) -> None:
     assert {"viewer", "watcher"} <= set(loader.engine.policy.roles)
 
 
-def test_a_child_that_takes_too_long_is_stopped_and_the_reload_done_in_a_thread(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def unpicklable() -> bytes:  # an application's route with a check of a type of its own
+    raise pickle.PicklingError("Can't pickle <class 'app.checks.IpCheck'>")
+
+
+#: Ways a child fails (what is patched in `rbac_api.reload`, or on the reloader), and the warning logged.
+FAILURES = {
+    "cannot start": ({"sys.executable": "/nonexistent/python"}, "policy check in a child process failed"),
+    "dies": ({"CHILD_CODE": "import sys; sys.exit('out of memory')"}, "exit status 1: out of memory"),
+    "too slow": (
+        {"CHILD_CODE": "import time; time.sleep(30)", "CHILD_TIMEOUT_SECONDS": 0.5},
+        "timed out after 0.5 seconds",
+    ),
+    "targets not picklable": ({"reloader.pickled_targets": unpicklable}, "cannot be sent to it"),
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_a_child_that_fails_leaves_the_reload_to_a_thread_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, failure: str
 ) -> None:
     loader = reloader(tmp_path)
+    patches, warning = FAILURES[failure]
+    for name, value in patches.items():
+        owner, _, attribute = name.rpartition(".")
+        target = {"sys": sys, "reloader": loader, "": reload_module}[owner]
+        monkeypatch.setattr(target, attribute, value)
     add_role(loader.directory, "viewer")
-    monkeypatch.setattr(reload_module, "CHILD_CODE", "import time; time.sleep(30)")
-    monkeypatch.setattr(reload_module, "CHILD_TIMEOUT_SECONDS", 0.5)
     with caplog.at_level(logging.WARNING, "rbac_api.reload"):
         assert anyio.run(reload_gently, loader) is True
     assert "viewer" in loader.engine.policy.roles
-    assert "timed out after 0.5 seconds" in caplog.text
-
-
-def test_targets_that_cannot_be_pickled_leave_the_reload_to_a_thread(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    loader = reloader(tmp_path)
-
-    def unpicklable() -> bytes:  # an application's route with a check of a type of its own
-        raise pickle.PicklingError("Can't pickle <class 'app.checks.IpCheck'>")
-
-    monkeypatch.setattr(loader, "pickled_targets", unpicklable)
-    add_role(loader.directory, "viewer")
-    with caplog.at_level(logging.WARNING, "rbac_api.reload"):
-        assert anyio.run(reload_gently, loader) is True
-    assert "viewer" in loader.engine.policy.roles
-    assert "cannot be sent to it" in caplog.text
+    assert warning in caplog.text
