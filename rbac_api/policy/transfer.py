@@ -3,8 +3,8 @@ time.
 
 Why slices: unpickling a 1,000-role policy whole is one C call of ~50 ms with the GIL held, which every
 request served meanwhile would wait behind. Unpacked slice by slice between turns of the event loop, no
-request waits for more than one slice (well under a millisecond). The bytes come from a child process of
-this service running this code, never from a client.
+request waits for more than one slice (about 0.1 ms). The bytes come from a child process of this service
+running this code, never from a client.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from typing import Any
 
 from rbac_api.policy.model import Policy
 
-#: Entries (roles, scopes, implied-role sets) per slice: well under 0.1 ms each to unpickle on this machine,
-#: so a request arriving meanwhile waits for one such slice at most.
-SLICE_ENTRIES = 8
+#: Bytes of pickled entries (roles, scopes, implied-role sets) per slice, one entry at least. Unpickling
+#: costs about 0.08 ms per KB on this machine, and it is the bytes, not the entries, that cost: eight
+#: scopes take 0.02 ms, eight roles of the 1,000-role benchmark policy 0.4-0.6 ms (docs/benchmarks.md,
+#: row 7). A request arriving meanwhile waits for one such slice at most.
+SLICE_BYTES = 1024
 #: The mappings sent entry by entry; the rest of the policy (rules, resources, version...) is one head
 #: slice, so rules and the index naming them stay the same objects.
 _SLICED = ("scopes", "roles", "implied")
@@ -36,9 +38,19 @@ def pack(policy: Policy) -> list[bytes]:
         if f.name not in _SLICED and f.name not in _REBUILT
     }
     blobs = [_dumps(head)]
-    entries = [(name, key, value) for name in _SLICED for key, value in getattr(policy, name).items()]
-    for start in range(0, len(entries), SLICE_ENTRIES):
-        blobs.append(_dumps(entries[start : start + SLICE_ENTRIES]))
+    group: list[tuple[str, Any, Any]] = []
+    size = 0
+    for name in _SLICED:
+        for key, value in getattr(policy, name).items():
+            entry = (name, key, value)
+            entry_size = len(_dumps(entry))  # pickled twice, in the child: the server only unpacks
+            if group and size + entry_size > SLICE_BYTES:
+                blobs.append(_dumps(group))
+                group, size = [], 0
+            group.append(entry)
+            size += entry_size
+    if group:
+        blobs.append(_dumps(group))
     return blobs
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from rbac_api.policy import Policy, PolicyEngine, load_policy, transfer
 from rbac_api.policy.conditions import Subject
 from rbac_api.policy.transfer import pack, unpack
 from tests.conftest import POLICY_DIR
+
+#: A slice is one pickled list: a few bytes more than its entries pickled one by one.
+LIST_OVERHEAD = 16
 
 
 def received(blobs: list[bytes]) -> tuple[Policy, int]:
@@ -39,11 +43,28 @@ def test_the_shipped_policy_arrives_equal_with_its_role_order(shipped: Policy) -
     assert dict(policy.rules_for) == dict(shipped.rules_for)
 
 
-def test_the_rebuild_pauses_after_every_slice(shipped: Policy) -> None:
+@pytest.mark.parametrize("budget", [1, 200, 1024, 10**9])
+def test_the_rebuild_pauses_after_every_slice_and_keeps_every_entry_in_order(
+    shipped: Policy, budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transfer, "SLICE_BYTES", budget)
     blobs = pack(shipped)
-    _, pauses = received(blobs)
+    policy, pauses = received(blobs)
+    assert pauses == len(blobs) - 1
+    assert policy == shipped
+    assert list(policy.roles) == list(shipped.roles)
+
+
+def test_a_slice_holds_one_entry_or_at_most_its_byte_budget(
+    shipped: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transfer, "SLICE_BYTES", 200)
+    slices = [pickle.loads(blob) for blob in pack(shipped)[1:]]  # noqa: S301 (made just above)
     entries = len(shipped.scopes) + len(shipped.roles) + len(shipped.implied)
-    assert pauses == len(blobs) - 1 == -(-entries // transfer.SLICE_ENTRIES)
+    assert sum(len(entries) for entries in slices) == entries
+    assert len(slices) > 3
+    for blob, held in zip(pack(shipped)[1:], slices, strict=True):
+        assert len(held) == 1 or len(blob) <= 200 + LIST_OVERHEAD
 
 
 def test_rules_in_the_index_are_the_rules_of_the_policy(shipped: Policy) -> None:
