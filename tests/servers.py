@@ -7,12 +7,16 @@ same `policy_dir` and `RBAC_DATABASE_URL`.
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import ADMIN_PASSWORD, PASSWORD, POLICY_DIR, SECRET
+from tests.conftest import ADMIN_PASSWORD, PASSWORD, POLICY_DIR, REPO, SECRET
 from tests.databases import fresh_database_url
 
 EXE = str(Path(sys.executable).parent / "rbac-api")
@@ -50,13 +54,96 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> float:
     return time.monotonic() - start
 
 
+#: Set (to anything) to start every server as a new interpreter instead of forking it from `tests.zygote`.
+ZYGOTE_VARIABLE = "RBAC_TEST_NO_ZYGOTE"
+
+
+class Forked:
+    """A server forked by `tests.zygote`, answering what the tests ask of a `subprocess.Popen`."""
+
+    def __init__(self, zygote: Zygote, pid: int, args: list[str]) -> None:
+        self._zygote = zygote
+        self.pid = pid
+        self.args = args
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self._zygote.ask({"poll": self.pid})["returncode"]
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0.0)
+            time.sleep(0.02)
+        return code
+
+    def send_signal(self, number: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, number)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class Zygote:
+    """This test process's `tests.zygote` (see there why): started with the first server, ended at exit."""
+
+    def __init__(self) -> None:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("RBAC_")}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.zygote"],
+            cwd=REPO,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def spawn(self, argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> Forked:
+        request = {"argv": argv, "env": env, "cwd": str(cwd), "log": str(log)}
+        return Forked(self, int(self.ask({"spawn": request})["pid"]), argv)
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        with self._lock:
+            self._process.stdin.write(json.dumps(request).encode() + b"\n")
+            self._process.stdin.flush()
+            line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"tests.zygote exited with {self._process.wait()} (its error is above)")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        self._process.wait(timeout=30)
+
+
+_zygotes: list[Zygote] = []
+
+
+def zygote() -> Zygote:
+    if not _zygotes:
+        _zygotes.append(Zygote())
+    return _zygotes[0]
+
+
 @dataclass
 class Server:
     """One running server; `edit` rewrites a policy file the way an admin's editor would."""
 
     root: Path
     url: str
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[str] | Forked
     policy_dir: Path
     env: dict[str, str]
     tokens: dict[str, str] = field(default_factory=dict)
@@ -149,15 +236,15 @@ def launch(
         "RBAC_PID_DIR": str(root / "run"),
         **env,
     }
-    with (root / "server.log").open("w") as log:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen(  # noqa: S603 (our own console script)
-            [*command, "--port", str(port), *args],
-            cwd=root,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+    argv = [*command, "--port", str(port), *args]
+    process: subprocess.Popen[str] | Forked
+    if tuple(command) == (EXE, "serve") and ZYGOTE_VARIABLE not in os.environ:
+        process = zygote().spawn(argv, environment, root, root / "server.log")
+    else:
+        with (root / "server.log").open("w") as log:  # the child keeps its own copy of the descriptor
+            process = subprocess.Popen(  # noqa: S603 (our own console script)
+                argv, cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT, text=True
+            )
     return Server(root, f"http://127.0.0.1:{port}", process, policy_dir, environment)
 
 
