@@ -74,6 +74,8 @@ def _spawn(argv: list[str], env: dict[str, str], cwd: str, log: str) -> int:
     code = 1
     try:
         code = _run(argv, env, cwd, log)
+    except BaseException:  # before the log is in place (a missing directory, say): the zygote's stderr
+        traceback.print_exc()
     finally:
         os._exit(code)
 
