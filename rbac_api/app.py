@@ -63,6 +63,7 @@ from rbac_api.transport.access_log import AccessLog, take_over_access_log
 from rbac_api.transport.body_limit import BodyLimit
 from rbac_api.transport.refusals import GRAPHQL_PATH
 from rbac_api.transport.route_index import install_route_index
+from rbac_api.transport.shared_routes import share_included_routes
 from rbac_api.transport.telemetry import fastapi_options, instrument, require_instrumentation
 
 log = logging.getLogger("rbac_api.startup")
@@ -220,6 +221,7 @@ def assemble_app(
         *routers,
     ):
         app.include_router(router, responses=TRANSPORT_RESPONSES)
+    share_included_routes(app)  # analysed once per process, not once per app
     install_route_index(app)  # the last route costs what the first does (docs/benchmarks.md, row 11)
     return app
 
