@@ -190,8 +190,14 @@ def code_location(thing: object) -> Location | None:
     if found is None:
         return None
     source, line = found
-    relative = os.path.relpath(source)
+    relative = _relative(source, os.getcwd())
     return Location(source if relative.startswith("..") else relative, line)
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(source: str, directory: str) -> str:
+    """`source` relative to `directory`: ~190 paths an app, each worked out once per working directory."""
+    return os.path.relpath(source, directory)
 
 
 @functools.lru_cache(maxsize=4096)
