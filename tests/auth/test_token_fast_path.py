@@ -155,11 +155,14 @@ def tokens(draw: st.DrawFn) -> str:
     segment = b64(data, padding=draw(st.booleans()))
     key = draw(st.sampled_from([SECRET] * 5 + [OTHER]))
     token = sign(draw(headers), segment, key, padding=draw(st.booleans()))
-    mangle = draw(st.sampled_from(["none"] * 9 + ["drop-signature", "extra-segment", "flip"]))
+    mangle = draw(st.sampled_from(["none"] * 9 + ["drop-signature", "extra-segment", "flip", "non-ascii"]))
     if mangle == "drop-signature":
         token = token.rsplit(".", 1)[0] + "."
     elif mangle == "extra-segment":
         token += ".x"
+    elif mangle == "non-ascii":
+        index = draw(st.integers(0, len(token) - 1))
+        token = token[:index] + "é" + token[index + 1 :]
     elif mangle == "flip":
         index = draw(st.integers(0, len(token) - 1))
         token = token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1 :]
