@@ -19,6 +19,7 @@ per router). Built on FastAPI's private routing objects; with a FastAPI whose ro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,9 +163,10 @@ def _key(route: BaseRoute) -> str | None:
 
 
 class Buckets:
-    """Leaves by first path segment, each bucket in table order with every unkeyed leaf in its place."""
+    """Leaves by first path segment, each bucket in table order with every unkeyed leaf in its place; and
+    the exact paths that only one leaf of its bucket can be the first to match."""
 
-    __slots__ = ("_by_segment", "_unkeyed")
+    __slots__ = ("_by_segment", "_static", "_unkeyed")
 
     def __init__(self, table: list[Leaf]) -> None:
         self._by_segment: dict[str, list[Leaf]] = {}
@@ -176,17 +178,64 @@ class Buckets:
                     bucket.append(leaf)
             else:
                 self._by_segment.setdefault(leaf.key, list(self._unkeyed)).append(leaf)
+        self._static = _static_paths(self._by_segment.values())
 
     def candidates(self, route_path: str) -> list[Leaf]:
         """Every leaf that can match `route_path` (a path without its `root_path`), in table order."""
         segment = first_segment(route_path)
         return self._unkeyed if segment is None else self._by_segment.get(segment, self._unkeyed)
 
+    def first_for(self, route_path: str) -> Leaf | None:
+        """The leaf that is the first of the table to match `route_path` by path, when that is known
+        without trying any (a path without parameters, no earlier leaf that could match it)."""
+        return self._static.get(route_path)
+
+
+def _static_paths(buckets: Iterable[list[Leaf]]) -> dict[str, Leaf]:
+    """Each parameterless path of a plain HTTP route, mapped to its route when no leaf before it in its
+    bucket can match that path: an earlier leaf whose pattern matches it, or whose matching is not known
+    here (an unkeyed leaf, an `APIRoute` subclass with its own `matches`), leaves the path out."""
+    static: dict[str, Leaf] = {}
+    for bucket in buckets:
+        for index, leaf in enumerate(bucket):
+            path = _plain_http_path(leaf)
+            if path is None or path in static:
+                continue
+            if not any(_may_match(earlier, path) for earlier in bucket[:index]):
+                static[path] = leaf
+    return static
+
+
+def _plain_http_path(leaf: Leaf) -> str | None:
+    route = leaf.route
+    if isinstance(route, APIRoute):
+        plain = leaf.direct if leaf.context is not None else type(route).matches is APIRoute.matches
+        path = leaf.context.path_format if leaf.context is not None else route.path_format
+    else:
+        plain, path = type(route) is Route, getattr(route, "path_format", None)
+    return path if plain and isinstance(path, str) and "{" not in path else None
+
+
+def _may_match(leaf: Leaf, path: str) -> bool:
+    """False only when `leaf` cannot match `path`, whatever the method or scope type."""
+    in_context = leaf.context is not None and isinstance(leaf.route, APIRoute)
+    if leaf.key is None or (in_context and not leaf.direct):
+        return True
+    source = leaf.context if in_context else leaf.route
+    pattern = getattr(source, "path_regex", None)
+    return pattern is None or pattern.match(path) is not None
+
 
 def select(buckets: Buckets, scope: Scope) -> tuple[Match, Leaf | None, Scope]:
     """The first leaf that matches in full, else the first that matches in part (as Starlette decides)."""
+    route_path = get_route_path(scope)
+    first = buckets.first_for(route_path)
+    if first is not None:
+        match, child_scope = first.matches(scope)
+        if match is Match.FULL:  # no leaf before it matches this path at all
+            return match, first, child_scope
     partial: tuple[Leaf, Scope] | None = None
-    for leaf in buckets.candidates(get_route_path(scope)):
+    for leaf in buckets.candidates(route_path):
         match, child_scope = leaf.matches(scope)
         if match is Match.FULL:
             return match, leaf, child_scope

@@ -229,3 +229,18 @@ def test_the_first_segment_of_a_template_with_a_parameter_in_it_is_unknown() -> 
         None,
         None,
     ]
+
+
+def test_a_path_without_parameters_is_looked_up_without_trying_the_routes_before_it() -> None:
+    app = build([("router", "/a", [("/x/{p}", {"GET"}), ("/c", {"GET"}), ("/b", {"GET"})])])
+    buckets = RouteIndex(app.router).buckets()
+    found = buckets.first_for("/a/b")
+    assert found is not None
+    assert found.context.path_format == "/a/b"
+
+
+def test_a_path_an_earlier_route_could_match_is_not_looked_up_directly() -> None:
+    app = build([("router", "/a", [("/{p}", {"POST"}), ("/b", {"GET"})])])
+    assert RouteIndex(app.router).buckets().first_for("/a/b") is None
+    install_route_index(app)
+    assert anyio.run(call, app, "GET", "/a/b")[2] == b'{"route":1,"params":{},"root":""}'
