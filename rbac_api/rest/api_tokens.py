@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from rbac_api.rest.deps import CurrentPrincipal, RbacDep
 from rbac_api.rest.errors import AUTH_RESPONSES
+from rbac_api.rest.guarded_route import GuardedRoute
 from rbac_api.rest.oauth import NO_STORE
 from rbac_api.rest.schemas import (
     ApiTokenCreate,
@@ -23,7 +24,7 @@ from rbac_api.rest.schemas import (
 from rbac_api.rest.users import UsersWriter
 from rbac_api.services import api_tokens, service_accounts
 
-router = APIRouter(tags=["api tokens"], responses=AUTH_RESPONSES)
+router = APIRouter(tags=["api tokens"], responses=AUTH_RESPONSES, route_class=GuardedRoute)
 
 TokenId = Path(ge=1, le=api_tokens.MAX_TOKEN_ID, description="The `id` the listing shows")
 NO_TOKEN: dict[int | str, dict[str, Any]] = {404: {"description": "No such user, or no such token of theirs"}}

@@ -29,11 +29,12 @@ from rbac_api.rest.console_schemas import (
 )
 from rbac_api.rest.deps import RbacDep, current_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
+from rbac_api.rest.guarded_route import GuardedRoute
 from rbac_api.rest.system import get_reloader
 from rbac_api.services.pending import pending_change
 from rbac_api.services.questions import ask
 
-router = APIRouter(tags=["console"], responses=AUTH_RESPONSES)
+router = APIRouter(tags=["console"], responses=AUTH_RESPONSES, route_class=GuardedRoute)
 
 PolicyReader = Annotated[Principal, Security(current_principal, scopes=["policy:read"])]
 Reloader = Annotated[PolicyReloader, Depends(get_reloader)]

@@ -14,13 +14,16 @@ from rbac_api.core.principal import Principal
 from rbac_api.policy.targets import Check
 from rbac_api.rest.deps import DecidedByUseCase, RbacDep
 from rbac_api.rest.errors import AUTH_RESPONSES
+from rbac_api.rest.guarded_route import GuardedRoute
 from rbac_api.rest.pagination import Cursor
 from rbac_api.rest.schemas import DocumentChange, DocumentCreate, DocumentOut, DocumentPage
 from rbac_api.services import documents
 from rbac_api.store.documents import Document
 from rbac_api.store.tables import MAX_USER_ID
 
-router = APIRouter(prefix="/documents", tags=["documents"], responses=AUTH_RESPONSES)
+router = APIRouter(
+    prefix="/documents", tags=["documents"], responses=AUTH_RESPONSES, route_class=GuardedRoute
+)
 
 # A token here; the use cases decide on each document (and the policy tools read these declarations).
 Reader = Annotated[

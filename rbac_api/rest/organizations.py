@@ -15,6 +15,7 @@ from rbac_api.core.principal import Principal
 from rbac_api.policy.targets import Check
 from rbac_api.rest.deps import CurrentPrincipal, DecidedByUseCase, RbacDep, current_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
+from rbac_api.rest.guarded_route import GuardedRoute
 from rbac_api.rest.organization_schemas import (
     MemberOut,
     MemberPage,
@@ -28,7 +29,7 @@ from rbac_api.rest.pagination import Cursor, Limit
 from rbac_api.services import organizations
 from rbac_api.services.organizations import MEMBERS_ASSIGN, ORGS_READ
 
-router = APIRouter(prefix="/orgs", tags=["organizations"], responses=AUTH_RESPONSES)
+router = APIRouter(prefix="/orgs", tags=["organizations"], responses=AUTH_RESPONSES, route_class=GuardedRoute)
 
 OrganizationsWriter = Annotated[Principal, Security(current_principal, scopes=["orgs:write"])]
 MembersReader = Annotated[Principal, Depends(DecidedByUseCase(Check("member_or_scopes", ORGS_READ)))]

@@ -11,6 +11,7 @@ from rbac_api.core.errors import RbacError
 from rbac_api.core.principal import Principal
 from rbac_api.rest.deps import RbacDep, current_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
+from rbac_api.rest.guarded_route import GuardedRoute
 from rbac_api.rest.oauth import (
     FORM,
     NO_STORE,
@@ -27,7 +28,7 @@ from rbac_api.services.authentication import authorization_header
 from rbac_api.services.clients import authenticate_client
 from rbac_api.store.sessions import SessionRecord
 
-router = APIRouter(tags=["sessions"])
+router = APIRouter(tags=["sessions"], route_class=GuardedRoute)
 
 ProfileReader = Annotated[Principal, Security(current_principal, scopes=["profile:read"])]
 ProfileWriter = Annotated[Principal, Security(current_principal, scopes=["profile:write"])]

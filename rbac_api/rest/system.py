@@ -12,11 +12,12 @@ from rbac_api.core.principal import Principal
 from rbac_api.reload import PolicyReloader
 from rbac_api.rest.deps import RbacDep, current_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
+from rbac_api.rest.guarded_route import GuardedRoute
 from rbac_api.rest.health import HEALTH_BODY, JSON, HealthOut
 from rbac_api.rest.schemas import PolicyOut, RoleOut
 from rbac_api.rest.targets import public_route
 
-router = APIRouter(tags=["policy"])
+router = APIRouter(tags=["policy"], route_class=GuardedRoute)
 
 RolesReader = Annotated[Principal, Security(current_principal, scopes=["roles:read"])]
 PolicyReader = Annotated[Principal, Security(current_principal, scopes=["policy:read"])]

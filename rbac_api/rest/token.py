@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 
 from rbac_api.core.errors import InvalidClient, RbacError
 from rbac_api.rest.deps import RbacDep
+from rbac_api.rest.guarded_route import GuardedRoute
 from rbac_api.rest.oauth import (
     FORM,
     NO_STORE,
@@ -37,7 +38,7 @@ from rbac_api.services.sessions import Client, TokenPair, refresh_session
 from rbac_api.store.service_clients import ServiceClient
 from rbac_api.transport.clients import client_of
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=GuardedRoute)
 
 Grant = Callable[[Rbac, FormData, Client, ServiceClient | None], Awaitable[TokenPair]]
 

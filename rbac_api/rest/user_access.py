@@ -13,12 +13,13 @@ from rbac_api.core.principal import Principal
 from rbac_api.core.text import NO_NUL_PATTERN
 from rbac_api.rest.deps import RbacDep, current_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
+from rbac_api.rest.guarded_route import GuardedRoute
 from rbac_api.rest.schemas import SessionOut, UserOut
 from rbac_api.rest.sessions import session_out
 from rbac_api.services import accounts
 from rbac_api.services.user_access import OrganizationAccess, UserAccess, user_access, user_sessions
 
-router = APIRouter(prefix="/users", tags=["users"], responses=AUTH_RESPONSES)
+router = APIRouter(prefix="/users", tags=["users"], responses=AUTH_RESPONSES, route_class=GuardedRoute)
 
 UsersReader = Annotated[Principal, Security(current_principal, scopes=["users:read"])]
 UsersWriter = Annotated[Principal, Security(current_principal, scopes=["users:write"])]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response, Security
 from rbac_api.core.principal import Principal
 from rbac_api.rest.deps import RbacDep, current_principal, optional_principal
 from rbac_api.rest.errors import AUTH_RESPONSES
+from rbac_api.rest.guarded_route import GuardedRoute
 from rbac_api.rest.pagination import Cursor, Limit
 from rbac_api.rest.responses import ModelResponse
 from rbac_api.rest.schemas import ProfileUpdate, UserCreate, UserOut, UserPage, UserUpdate
@@ -16,7 +17,7 @@ from rbac_api.rest.targets import public_route
 from rbac_api.services import accounts
 from rbac_api.transport.clients import client_of
 
-router = APIRouter(prefix="/users", tags=["users"], responses=AUTH_RESPONSES)
+router = APIRouter(prefix="/users", tags=["users"], responses=AUTH_RESPONSES, route_class=GuardedRoute)
 
 ProfileReader = Annotated[Principal, Security(current_principal, scopes=["profile:read"])]
 ProfileWriter = Annotated[Principal, Security(current_principal, scopes=["profile:write"])]
