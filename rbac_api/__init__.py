@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from rbac_api.policy import Decision, Policy, PolicyEngine, PolicyError, load_policy
     from rbac_api.policy.engine import ObjectDecision
     from rbac_api.rest.deps import CurrentPrincipal, OptionalPrincipal, current_principal, optional_principal
+    from rbac_api.rest.guarded_route import GuardedRoute
     from rbac_api.rest.objects import ObjectGuard
     from rbac_api.settings import ConfigError, Settings
     from rbac_api.store.object_filter import allowed_only
@@ -43,6 +44,7 @@ _HOMES = {
     "OptionalPrincipal": "rbac_api.rest.deps",
     "current_principal": "rbac_api.rest.deps",
     "optional_principal": "rbac_api.rest.deps",
+    "GuardedRoute": "rbac_api.rest.guarded_route",
     "ConfigError": "rbac_api.settings",
     "Settings": "rbac_api.settings",
     "HasScopesOn": "rbac_api.graphql.permissions",
@@ -56,6 +58,7 @@ __all__ = [
     "ConfigError",
     "CurrentPrincipal",
     "Decision",
+    "GuardedRoute",
     "HasScopesOn",
     "NotAuthenticated",
     "ObjectDecision",
