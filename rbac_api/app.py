@@ -22,7 +22,7 @@ from rbac_api.graphql.execution import Executor
 from rbac_api.graphql.fast_path import install_fast_path
 from rbac_api.graphql.limits import Limits
 from rbac_api.graphql.router import RbacGraphQLRouter
-from rbac_api.graphql.schema import build_schema
+from rbac_api.graphql.schema import service_schema
 from rbac_api.guarded import app_targets, verify_app
 from rbac_api.pages.routes import page_routers
 from rbac_api.pidfiles import registered
@@ -152,7 +152,7 @@ def create_app(
         console=settings.console,
         opentelemetry=settings.opentelemetry,
     )
-    schema = graphql_schema if graphql_schema is not None else build_schema()
+    schema = graphql_schema if graphql_schema is not None else service_schema()
     app.state.graphql_schema = schema
     router = graphql_router(schema, settings)
     app.state.graphql_executor = router.executor

@@ -30,10 +30,10 @@ def app_targets(app: FastAPI) -> list[Target]:
 def service_targets() -> list[Target]:
     """The service's own routes and fields, as `create_app` builds them, without a database or settings."""
     from rbac_api.app import assemble_app
-    from rbac_api.graphql.schema import build_schema
+    from rbac_api.graphql.schema import service_schema
 
     app = assemble_app()
-    app.state.graphql_schema = build_schema()
+    app.state.graphql_schema = service_schema()
     return app_targets(app)
 
 

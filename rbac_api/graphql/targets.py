@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -26,7 +28,24 @@ class FieldPermission(Protocol):
 
 
 def schema_targets(schema: strawberry.Schema) -> list[Target]:
-    """Every field of `schema`; fields of the root types must be guarded or public on purpose."""
+    """Every field of `schema`; fields of the root types must be guarded or public on purpose.
+
+    Worked out once per schema and working directory (the code locations are relative to it): apps of
+    one process share the service's schema, and the walk was a tenth of what building an app cost.
+    """
+    directory = os.getcwd()
+    found = _walked.get(schema)
+    if found is None or found[0] != directory:
+        found = (directory, _walk(schema))
+        _walked[schema] = found
+    return list(found[1])
+
+
+#: A schema is not changed once built, so its fields' targets are not either.
+_walked: weakref.WeakKeyDictionary[strawberry.Schema, tuple[str, list[Target]]] = weakref.WeakKeyDictionary()
+
+
+def _walk(schema: strawberry.Schema) -> list[Target]:
     roots = _root_types(schema)
     locations = dict(_locations(schema))
     resources = dict(_type_resources(schema))
