@@ -34,6 +34,12 @@ def checkout(revision: str, into: Path) -> Path:
     return into
 
 
+def _baseline_env(env: dict[str, str], before: Path) -> dict[str, str]:
+    """The baseline's own code and its own shipped policy: today's policy files use keys (object rules,
+    resource types) that the code of then refuses."""
+    return {**env, "PYTHONPATH": str(before), "RBAC_POLICY_DIR": str(before / "policies")}
+
+
 def lifecycle_overhead(workdir: Path, rounds: int, seconds: float) -> Section:
     values = settings_values(workdir)
     installation = install(values)
@@ -42,9 +48,7 @@ def lifecycle_overhead(workdir: Path, rounds: int, seconds: float) -> Section:
     env = environment(values)
     with (
         Server(SERVICE, env, cpus="0", log=workdir / "now.log") as now,
-        Server(
-            SERVICE, {**env, "PYTHONPATH": str(before)}, cpus="0", log=workdir / "before.log", cwd=before
-        ) as then,
+        Server(SERVICE, _baseline_env(env, before), cpus="0", log=workdir / "before.log", cwd=before) as then,
     ):
         for server in (now, then):
             status, body = server.request("GET", "/users/me", auth)
