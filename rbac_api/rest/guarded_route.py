@@ -36,6 +36,12 @@ except ImportError:  # a FastAPI without included-route contexts: the route is w
     _served_as: ContextVar[Any] | None = None
 else:
     _served_as = _context_var
+try:  # the scopes FastAPI itself passes in `SecurityScopes`
+    from fastapi.dependencies.models import _get_oauth_scopes as _fastapi_scopes
+except ImportError:  # a FastAPI that works them out elsewhere: its own handler for every route
+    _scopes_of: Callable[..., list[str]] | None = None
+else:
+    _scopes_of = _fastapi_scopes
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 #: What the endpoint may take: nothing else FastAPI would have to supply.
@@ -67,13 +73,15 @@ def direct_handler(served: Any, standard: Handler) -> Handler | None:
     """The direct handler for `served` (a route, or FastAPI's view of it as included), when its shape
     allows one; None otherwise."""
     dependant: Dependant = served.dependant
+    if _scopes_of is None:
+        return None
     if not _plain_endpoint(served, dependant) or len(dependant.dependencies) != 1:
         return None
     guard = dependant.dependencies[0]
     if not _plain_guard(guard):
         return None
     dependency: PrincipalDependency = guard.call  # type: ignore[assignment]
-    scopes = SecurityScopes(scopes=_oauth_scopes(guard))
+    scopes = SecurityScopes(scopes=_scopes_of(dependant=guard))
     request_name, scopes_name = guard.request_param_name, guard.security_scopes_param_name
     endpoint = dependant.call
     endpoint_request, principal_name = dependant.request_param_name, guard.name
@@ -92,7 +100,8 @@ def direct_handler(served: Any, standard: Handler) -> Handler | None:
         if not isinstance(response, Response):
             name = getattr(endpoint, "__qualname__", endpoint)
             raise TypeError(
-                f"{name} is annotated to return a Response but returned {type(response).__name__}"
+                f"{name} is annotated to return a Response but returned {type(response).__name__}: return "
+                "a Response, or annotate the type it returns so that FastAPI's handler serializes it"
             )
         return response
 
@@ -129,10 +138,3 @@ def _plain_guard(guard: Dependant) -> bool:
     if any(getattr(guard, name) for name in (*special, "background_tasks_param_name")):
         return False
     return guard.request_param_name is not None and guard.security_scopes_param_name is not None
-
-
-def _oauth_scopes(guard: Dependant) -> list[str]:
-    """The scopes FastAPI passes in `SecurityScopes`: those from above, then the guard's own, once each."""
-    scopes = list(guard.parent_oauth_scopes or [])
-    scopes += [scope for scope in guard.own_oauth_scopes or [] if scope not in scopes]
-    return scopes
